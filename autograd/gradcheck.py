@@ -1,0 +1,118 @@
+"""Check backward's gradients against central finite differences.
+
+The numeric derivative of f at x is (f(x + eps) - f(x - eps)) / (2 eps); its
+error shrinks like eps**2, so for smooth functions it agrees with the chain
+rule to many digits.  A primitive with a wrong local derivative does not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from autograd.backward import grad
+from autograd.value import Value
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numeric_grad"]
+
+
+class GradcheckError(AssertionError):
+    """Backward's gradient and the finite-difference gradient disagree."""
+
+
+@dataclass
+class _Row:
+    index: int
+    x: float
+    analytic: float
+    numeric: float
+
+    @property
+    def error(self) -> float:
+        return abs(self.analytic - self.numeric)
+
+
+def _evaluate(fn: Callable, xs: Sequence[float]) -> float:
+    # Recorded, not under no_grad: fn may itself take gradients (gradgradcheck).
+    return _output(fn(*[Value(x) for x in xs]), fn).data
+
+
+def _output(out, fn) -> Value:
+    if not isinstance(out, Value):
+        name = getattr(fn, "__name__", repr(fn))
+        raise TypeError(f"gradcheck: {name} must return a Value, got {type(out).__name__} {out!r}")
+    return out
+
+
+def numeric_grad(fn: Callable, inputs: Sequence[float], eps: float = 1e-6) -> list[float]:
+    """Central differences (f(x+eps) - f(x-eps)) / 2eps for each input.
+
+    >>> numeric_grad(lambda x: x * x, [3.0])  # doctest: +ELLIPSIS
+    [6.0000...]
+    """
+    xs = [float(x) for x in inputs]
+    result = []
+    for i, x in enumerate(xs):
+        plus, minus = xs.copy(), xs.copy()
+        plus[i], minus[i] = x + eps, x - eps
+        result.append((_evaluate(fn, plus) - _evaluate(fn, minus)) / (2 * eps))
+    return result
+
+
+def _compare(rows: list[_Row], atol: float, rtol: float, what: str, fn, raise_exception: bool) -> bool:
+    bad = [r for r in rows if not r.error <= atol + rtol * abs(r.numeric)]
+    if not bad:
+        return True
+    if not raise_exception:
+        return False
+    name = getattr(fn, "__name__", repr(fn))
+    lines = [f"{what} of {name} disagrees with finite differences "
+             f"(tolerance: atol={atol:g} + rtol={rtol:g} * |numeric|):",
+             f"  {'input':>5}  {'x':>14}  {'analytic':>16}  {'numeric':>16}  {'error':>10}"]
+    for r in rows:
+        mark = "  <- mismatch" if r in bad else ""
+        lines.append(f"  {r.index:>5}  {r.x:>14.8g}  {r.analytic:>16.10g}  {r.numeric:>16.10g}  "
+                     f"{r.error:>10.3g}{mark}")
+    raise GradcheckError("\n".join(lines))
+
+
+def gradcheck(fn: Callable, inputs: Sequence[float], eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Compare backward's gradient of ``fn`` with central differences at ``inputs``.
+
+    ``fn`` takes one Value per input and returns a Value.  Returns True when all
+    gradients agree; otherwise raises GradcheckError listing each input, the
+    analytic and numeric gradients and the error (or returns False when
+    ``raise_exception=False``).
+
+    >>> gradcheck(lambda x, y: (x + y) ** 2, [1.0, 2.0])
+    True
+    """
+    xs = [float(x) for x in inputs]
+    values = [Value(x) for x in xs]
+    out = _output(fn(*values), fn)
+    out.backward()
+    numeric = numeric_grad(fn, xs, eps)
+    rows = [_Row(i, x, v.grad, n) for i, (x, v, n) in enumerate(zip(xs, values, numeric))]
+    return _compare(rows, atol, rtol, "gradient", fn, raise_exception)
+
+
+def gradgradcheck(fn: Callable, inputs: Sequence[float], eps: float = 1e-6, atol: float = 1e-4,
+                  rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Check second derivatives: the gradient of each first derivative (built with
+    ``grad(create_graph=True)``) against central differences of that first derivative.
+
+    >>> gradgradcheck(lambda x: x.tanh(), [0.5])
+    True
+    """
+    xs = [float(x) for x in inputs]
+    for j in range(len(xs)):
+        def first_derivative(*vs, j=j):
+            return grad(_output(fn(*vs), fn), list(vs), create_graph=True)[j]
+        first_derivative.__name__ = f"d/dx{j} {getattr(fn, '__name__', 'fn')}"
+        values = [Value(x) for x in xs]
+        analytic = grad(first_derivative(*values), values)
+        numeric = numeric_grad(first_derivative, xs, eps)
+        rows = [_Row(i, x, a, n) for i, (x, a, n) in enumerate(zip(xs, analytic, numeric))]
+        if not _compare(rows, atol, rtol, "second derivative", first_derivative, raise_exception):
+            return False
+    return True

@@ -1,0 +1,57 @@
+"""n-ary nodes: a whole sum, or a whole weighted sum, as one node.
+
+``sum([a, b, c])`` is one node with three parents and local derivatives
+(1, 1, 1), where ``a + b + c`` would be two nodes.  ``linear(w, x, b)`` is a
+neuron's weighted sum w1*x1 + ... + wn*xn + b as one node whose local
+derivatives are (x1..xn, w1..wn, 1).  The chain rule is the same; the graph is
+smaller, and building and walking it is several times faster.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from autograd import ops
+from autograd.value import Value, _as_value, _node, apply
+
+__all__ = ["sum", "linear"]
+
+_SUM = ops.op_for(ops.SUM)
+_LINEAR = ops.op_for(ops.LINEAR)
+_LENGTH_ERROR = "linear(): {} weights but {} inputs; give one weight per input"
+
+
+def sum(values: Iterable) -> Value:  # noqa: A001 - mirrors torch.sum
+    """x1 + ... + xn as one node; plain numbers become constant leaves.
+
+    >>> s = sum([Value(1.0), Value(2.0), 3])
+    >>> s.data, len(s.parents)
+    (6.0, 3)
+    """
+    parents = tuple(_as_value(v, "sum()") for v in values)
+    if not parents:
+        raise ValueError("sum(): needs at least one value")
+    return apply(_SUM, parents)
+
+
+def linear(weights: Sequence[Value], inputs: Sequence, bias=0.0) -> Value:
+    """w1*x1 + ... + wn*xn + b as one node with parents (w..., x..., b).
+
+    >>> w = [Value(2.0), Value(-1.0)]
+    >>> out = linear(w, [3.0, 4.0], Value(0.5))
+    >>> out.data, out.local_grads
+    (2.5, (3.0, 4.0, 2.0, -1.0, 1.0))
+    """
+    n = len(weights)
+    if n != len(inputs):
+        raise ValueError(_LENGTH_ERROR.format(n, len(inputs)))
+    parents = (*weights, *inputs, bias)
+    try:
+        data = [p.data for p in parents]
+    except AttributeError:  # some plain numbers: make them constant leaves (the slow path)
+        parents = tuple(_as_value(p, "linear()") for p in parents)
+        data = [p.data for p in parents]
+    out = _forward(*data)
+    return _node(out, parents, _derivative(out, *data), _LINEAR)
+
+
+_forward, _derivative = ops.LINEAR.forward, ops.LINEAR.derivative
