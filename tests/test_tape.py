@@ -1,0 +1,111 @@
+"""Tape replay must agree with the scalar engine, value for value and gradient for gradient."""
+import math
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Value
+from autograd.tape import BATCHING_RULES, ReplayError, Tape
+from autograd import ops
+
+# One expression per primitive, f(x, t) with a parameter w; inputs chosen inside each domain.
+CASES = {
+    "add": lambda w, x, t: w + x + t,
+    "mul": lambda w, x, t: w * x * t,
+    "pow": lambda w, x, t: (w * x) ** 3 + (w * x * x + 1.0) ** 0.5,
+    "exp": lambda w, x, t: (w * x).exp(),
+    "log": lambda w, x, t: (w * w * x * x + 0.5).log(),
+    "sin": lambda w, x, t: (w * x).sin(),
+    "cos": lambda w, x, t: (w * x).cos(),
+    "tanh": lambda w, x, t: (w * x + t).tanh(),
+    "sigmoid": lambda w, x, t: (w * x * 40.0).sigmoid(),
+    "relu": lambda w, x, t: (w * x).relu(),
+    "leaky_relu": lambda w, x, t: (w * x).leaky_relu(0.1),
+    "elu": lambda w, x, t: (w * x).elu(0.7),
+    "softplus": lambda w, x, t: (w * x * 40.0).softplus(),
+    "abs": lambda w, x, t: (w * x - t).abs(),
+    "linear": lambda w, x, t: autograd.linear([w, w * 2.0], [x, t], w),
+    "sum": lambda w, x, t: autograd.sum([w * x, x, t, w]),
+}
+
+
+def test_every_primitive_has_a_batching_rule_and_a_case():
+    builtin = {p.name for p in vars(ops).values() if isinstance(p, ops.Primitive)}
+    assert set(BATCHING_RULES) == builtin
+    assert set(CASES) == set(BATCHING_RULES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_replay_matches_scalar_engine(name):
+    f = CASES[name]
+    w = Value(0.8)
+    rng = np.random.default_rng(0)
+    batch = np.column_stack([rng.uniform(-2, 2, 64), rng.uniform(-2, 2, 64)])
+    batch[0] = [0.3, -0.2]
+    tape = Tape.record(lambda x, t: f(w, x, t), batch[0], [w], second_sample=batch[1])
+    replayed = tape.forward(batch)
+    grad_w = tape.backward()[0]
+    expected_values, expected_grad = [], 0.0
+    for x, t in batch:
+        out = f(w, Value(x), Value(t))
+        w.grad = 0.0
+        out.backward()
+        expected_values.append(out.data)
+        expected_grad += w.grad
+    np.testing.assert_allclose(replayed, expected_values, rtol=1e-12, atol=1e-12)
+    assert math.isclose(grad_w, expected_grad, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_replay_of_a_network_loss_matches_scalar_gradients():
+    import random
+    rnd = random.Random(1)
+    w1 = [[Value(rnd.uniform(-1, 1)) for _ in range(2)] for _ in range(4)]
+    b1 = [Value(rnd.uniform(-1, 1)) for _ in range(4)]
+    w2 = [Value(rnd.uniform(-1, 1)) for _ in range(4)]
+    b2 = Value(0.1)
+    params = [p for row in w1 for p in row] + b1 + w2 + [b2]
+
+    def loss(x0, x1, t):
+        hidden = [autograd.linear(w, [x0, x1], b).relu() for w, b in zip(w1, b1)]
+        return (1.0 - t * autograd.linear(w2, hidden, b2)).relu()
+
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.normal(size=(50, 2)), rng.choice([-1.0, 1.0], 50)])
+    tape = Tape.record(loss, X[0], params, second_sample=X[1], check_samples=X[:5])
+    tape.forward(X)
+    replay_grads = tape.backward(scale=1 / len(X))
+    autograd.zero_grad(params)
+    total = autograd.sum([loss(*map(Value, row)) for row in X]) * (1 / len(X))
+    total.backward()
+    np.testing.assert_allclose(replay_grads, [p.grad for p in params], rtol=1e-12, atol=1e-13)
+
+
+def test_graph_whose_shape_depends_on_the_data_is_refused():
+    w = Value(1.0)
+
+    def branchy(x):
+        return (w * x).tanh() if x.data > 0 else w * x * x
+
+    with pytest.raises(ReplayError, match="shape depends on the data"):
+        Tape.record(branchy, [1.0], [w], second_sample=[-1.0])
+
+
+def test_constant_taken_from_the_first_sample_is_caught_by_the_scalar_check():
+    w = Value(1.0)
+
+    def uses_data_as_constant(x):
+        return w * x + Value(x.data) * 0.5  # a constant copied out of the data
+
+    with pytest.raises(ReplayError, match="depends on the data"):
+        Tape.record(uses_data_as_constant, [1.0], [w], second_sample=[2.0],
+                    check_samples=np.array([[1.0], [2.0]]))
+
+
+def test_replay_reports_bad_input_clearly():
+    w = Value(1.0)
+    tape = Tape.record(lambda x: (w * x).log(), [1.0], [w])
+    with pytest.raises(ValueError, match=r"log\(\) of a non-positive number"):
+        tape.forward(np.array([[1.0], [-1.0]]))
+    with pytest.raises(ValueError, match="shape"):
+        tape.forward(np.array([1.0, 2.0]))
