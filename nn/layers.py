@@ -1,0 +1,363 @@
+"""Neuron -> Layer -> MLP, and the classic Perceptron, all built from ``autograd.Value``.
+
+A ``Neuron`` computes ``activation(w . x + b)``: one ``autograd.linear`` node
+(the weighted sum, with local derivatives x for each w and w for each x) followed
+by one activation node.  A ``Layer`` is a list of neurons reading the same inputs;
+an ``MLP`` is a list of layers, each reading the previous one's outputs.
+
+Plain-number inputs become Values once, where they enter a Layer or an MLP --
+not once per neuron, which would make every neuron pay for the conversion.
+
+Initial weights (biases start at 0) are drawn from a uniform distribution whose
+width suits the activation, so that signals neither vanish nor explode as they
+pass through the layers:
+
+* relu, leaky_relu, elu (He / Kaiming uniform):  w ~ U(-a, a), a = sqrt(6 / fan_in)
+* tanh, sigmoid, softplus, identity (Xavier / Glorot uniform):
+  w ~ U(-a, a), a = sqrt(6 / (fan_in + fan_out))
+
+where fan_in is the number of inputs of the neuron and fan_out the number of
+neurons in its layer.  ``seed`` makes the weights reproducible.
+
+``Perceptron`` is Rosenblatt's unit with a step output and the perceptron
+learning rule -- no gradients at all, kept here to show what an MLP adds.
+
+>>> model = MLP(2, [4, 1], activation='relu', seed=0)
+>>> model
+MLP(2 -> 4 -> 1, activation='relu')
+>>> model([1.0, -1.0]).data == float(model.predict([[1.0, -1.0]])[0])
+True
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from typing import Any, Callable, Sequence, Union
+
+import numpy as np
+
+import autograd
+from autograd import Value
+from nn.activations import activation_name, get_activation
+from nn.module import Module, as_rows
+
+__all__ = ["Neuron", "Layer", "MLP", "Perceptron", "init_bound", "as_values"]
+
+Seed = Union[int, random.Random, None]
+ActivationArg = Union[str, Callable[[Value], Value], None]
+
+# Activations whose negative half is (nearly) flat: He initialisation doubles the
+# variance to make up for the half of the signal they zero out.
+_RELU_FAMILY = ("relu", "leaky_relu", "elu")
+
+
+def init_bound(activation: ActivationArg, fan_in: int, fan_out: int = 1) -> float:
+    """The half-width a of the uniform U(-a, a) initial weights for this activation.
+
+    He: sqrt(6 / fan_in) for the relu family; Glorot: sqrt(6 / (fan_in + fan_out)) otherwise.
+
+    >>> init_bound('relu', 6), init_bound('tanh', 4, 2)
+    (1.0, 1.0)
+    """
+    if activation_name(activation) in _RELU_FAMILY:
+        return math.sqrt(6.0 / fan_in)
+    return math.sqrt(6.0 / (fan_in + fan_out))
+
+
+def as_values(x: Any, nin: int, where: str) -> list[Value]:
+    """One sample's inputs as a list of ``nin`` Values (numbers become constant leaves).
+
+    Accepts a sequence or numpy row of numbers and/or Values, or a single number
+    or Value when ``nin == 1``.  Values pass through unchanged, so gradients can
+    flow back into the inputs.
+
+    >>> as_values([1, Value(2.0)], 2, 'Layer')
+    [Value(data=1.0, grad=0.0), Value(data=2.0, grad=0.0)]
+    """
+    if isinstance(x, Value) or isinstance(x, numbers.Real):
+        items = [x]
+    elif isinstance(x, np.ndarray):
+        if x.ndim != 1:
+            raise ValueError(f"{where}: expected one sample (a 1-D row of {nin} inputs), "
+                             f"got an array of shape {x.shape}; use model.predict(X) for a batch")
+        items = x.tolist()
+    else:
+        try:
+            items = list(x)
+        except TypeError:
+            raise TypeError(f"{where}: expected {nin} inputs (numbers or Values), "
+                            f"got {type(x).__name__} {x!r}") from None
+    if len(items) != nin:
+        raise ValueError(f"{where}: expected {nin} inputs, got {len(items)}: {_brief(items)}")
+    # type() is checked first because this runs once per sample in training.
+    return [v if type(v) is Value else _as_input(v, where) for v in items]
+
+
+def _as_input(v: Any, where: str) -> Value:
+    if isinstance(v, Value):
+        return v
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{where}: every input must be a number or a Value, got {type(v).__name__} {v!r}")
+    return Value(float(v))
+
+
+def _brief(items: list, limit: int = 6) -> str:
+    text = ", ".join(str(float(v)) if isinstance(v, Value) else repr(v) for v in items[:limit])
+    return f"[{text}{', ...' if len(items) > limit else ''}]"
+
+
+def _check_count(value: Any, what: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{where}: {what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _rng(seed: Seed, where: str) -> random.Random:
+    """A random generator: a fresh one from an int seed or None, or the one given."""
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
+        return random.Random(seed)
+    raise TypeError(f"{where}: seed must be an int, None or a random.Random, got {seed!r}")
+
+
+def _config_activation(activation: ActivationArg, where: str) -> str | None:
+    """An activation as it can be written to a model file (a name), or a clear error."""
+    if activation is None or isinstance(activation, str):
+        return activation
+    raise ValueError(f"{where}: cannot save a model with the custom activation "
+                     f"{activation_name(activation)!r}; only named activations can be saved")
+
+
+class Neuron(Module):
+    """activation(w1*x1 + ... + wn*xn + b): one weighted-sum node, then one activation node.
+
+    ``w`` is a list of ``nin`` weight Values and ``b`` the bias Value.  ``seed``
+    is an int (reproducible), None (fresh randomness) or a ``random.Random`` to
+    draw from.  ``fan_out`` is the size of the layer the neuron belongs to (it
+    sets the Glorot width; ``Layer`` passes it).
+
+    >>> n = Neuron(2, activation='identity', seed=0)
+    >>> n.load_state_dict({'w.0': 2.0, 'w.1': -1.0, 'b': 0.5})
+    >>> out = n([3.0, 4.0])
+    >>> out.data, out.op
+    (2.5, 'Σw·x+b')
+    """
+
+    nout = 1  # a neuron has one output
+
+    def __init__(self, nin: int, activation: ActivationArg = "tanh", seed: Seed = None, *,
+                 fan_out: int = 1):
+        self.nin = _check_count(nin, "nin", "Neuron")
+        fan_out = _check_count(fan_out, "fan_out", "Neuron")
+        self.activation = activation
+        self._activate = get_activation(activation)
+        rng = _rng(seed, "Neuron")
+        a = init_bound(activation, self.nin, fan_out)
+        self.w = [Value(rng.uniform(-a, a)) for _ in range(self.nin)]
+        self.b = Value(0.0)
+
+    def forward(self, x: Any) -> Value:
+        """The neuron's output for one sample of ``nin`` inputs."""
+        return self._forward(as_values(x, self.nin, repr(self)))
+
+    def _forward(self, xs: list[Value]) -> Value:
+        # xs are already Values (converted once by the caller), so linear() takes its fast path.
+        return self._activate(autograd.linear(self.w, xs, self.b))
+
+    def extra_repr(self) -> str:
+        return f"{self.nin}, activation={activation_name(self.activation)!r}"
+
+    def get_config(self) -> dict:
+        return {"nin": self.nin, "activation": _config_activation(self.activation, "save")}
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same ``nin`` inputs; ``neurons`` is their list.
+
+    Returns a list of ``nout`` Values, or a single Value when ``nout == 1``.
+
+    >>> layer = Layer(3, 2, activation='relu', seed=0)
+    >>> len(layer([1.0, 2.0, 3.0])), layer.num_parameters()
+    (2, 8)
+    """
+
+    def __init__(self, nin: int, nout: int, activation: ActivationArg = "tanh", seed: Seed = None):
+        self.nin = _check_count(nin, "nin", "Layer")
+        self.nout = _check_count(nout, "nout", "Layer")
+        get_activation(activation)  # reject an unknown name before building anything
+        self.activation = activation
+        rng = _rng(seed, "Layer")
+        self.neurons = [Neuron(self.nin, activation, seed=rng, fan_out=self.nout)
+                        for _ in range(self.nout)]
+
+    def forward(self, x: Any) -> Value | list[Value]:
+        """The layer's outputs for one sample of ``nin`` inputs."""
+        outs = self._forward(as_values(x, self.nin, repr(self)))
+        return outs[0] if self.nout == 1 else outs
+
+    def _forward(self, xs: list[Value]) -> list[Value]:
+        return [neuron._forward(xs) for neuron in self.neurons]
+
+    def extra_repr(self) -> str:
+        return f"{self.nin} -> {self.nout}, activation={activation_name(self.activation)!r}"
+
+    def get_config(self) -> dict:
+        return {"nin": self.nin, "nout": self.nout,
+                "activation": _config_activation(self.activation, "save")}
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes ``nouts`` after ``nin`` inputs.
+
+    Hidden layers use ``activation``; the last layer uses ``output_activation``,
+    which by default (None) is the identity -- raw scores, as losses such as
+    ``cross_entropy`` and ``hinge_loss`` expect.  One output returns a Value,
+    several return a list of Values.
+
+    >>> model = MLP(2, [16, 16, 1], activation='relu', seed=1)
+    >>> model
+    MLP(2 -> 16 -> 16 -> 1, activation='relu')
+    >>> model.num_parameters(), model.parameters()[0].label
+    (337, 'layers.0.neurons.0.w.0')
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: ActivationArg = "tanh",
+                 output_activation: ActivationArg = None, seed: Seed = None):
+        self.nin = _check_count(nin, "nin", "MLP")
+        if isinstance(nouts, numbers.Integral):
+            raise ValueError(f"MLP: nouts must be a list of layer sizes, got the number {nouts!r}; "
+                             f"for one layer write [{nouts}]")
+        self.nouts = [_check_count(n, "every layer size in nouts", "MLP") for n in nouts]
+        if not self.nouts:
+            raise ValueError("MLP: nouts must list at least one layer size, got []")
+        get_activation(activation)
+        get_activation(output_activation)
+        self.activation = activation
+        self.output_activation = output_activation
+        rng = _rng(seed, "MLP")
+        sizes = [self.nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers = [Layer(sizes[i], sizes[i + 1],
+                             activation if i < last else (output_activation or "identity"), seed=rng)
+                       for i in range(len(self.nouts))]
+
+    @property
+    def nout(self) -> int:
+        """The number of outputs (the size of the last layer)."""
+        return self.nouts[-1]
+
+    def forward(self, x: Any) -> Value | list[Value]:
+        """The network's output(s) for one sample of ``nin`` inputs."""
+        xs = as_values(x, self.nin, repr(self))
+        for layer in self.layers:
+            xs = layer._forward(xs)
+        return xs[0] if len(xs) == 1 else xs
+
+    def extra_repr(self) -> str:
+        text = " -> ".join(str(n) for n in [self.nin, *self.nouts])
+        text += f", activation={activation_name(self.activation)!r}"
+        if self.output_activation is not None:
+            text += f", output_activation={activation_name(self.output_activation)!r}"
+        return text
+
+    def get_config(self) -> dict:
+        return {"nin": self.nin, "nouts": list(self.nouts),
+                "activation": _config_activation(self.activation, "save"),
+                "output_activation": _config_activation(self.output_activation, "save")}
+
+
+class Perceptron(Module):
+    """Rosenblatt's perceptron: output +1 if w . x + b >= 0, else -1.
+
+    It learns with the perceptron rule, not with gradients: for each sample,
+    ``w += lr * (target - prediction) * x`` and ``b += lr * (target - prediction)``,
+    which changes nothing when the prediction is right.  It finds a separating
+    line whenever one exists (AND, OR) and never settles when none does (XOR).
+
+    The weights are Values so the perceptron can be inspected, saved and loaded
+    like any model, but ``fit`` updates their ``.data`` directly and records no
+    graph.  Labels must be -1 and +1 (for 0/1 labels pass ``2 * y - 1``).
+    ``errors_`` lists the number of misclassified samples in each epoch.
+
+    >>> X = [[-1, -1], [-1, 1], [1, -1], [1, 1]]
+    >>> p = Perceptron(2, seed=0).fit(X, [-1, -1, -1, 1])   # AND
+    >>> p.predict(X).tolist(), p.errors_[-1]
+    ([-1, -1, -1, 1], 0)
+    """
+
+    nout = 1
+
+    def __init__(self, nin: int, lr: float = 1.0, seed: Seed = None):
+        self.nin = _check_count(nin, "nin", "Perceptron")
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
+            raise ValueError(f"Perceptron: lr must be a positive number, got {lr!r}")
+        self.lr = float(lr)
+        rng = _rng(seed, "Perceptron")
+        # Small random weights (not zeros) so different seeds visit different lines.
+        self.w = [Value(rng.gauss(0.0, 0.01)) for _ in range(self.nin)]
+        self.b = Value(0.0)
+        self.errors_: list[int] = []
+
+    def net_input(self, x: Sequence[float]) -> float:
+        """w . x + b for one sample, as a plain float.
+
+        >>> p = Perceptron(2); p.load_state_dict({'w.0': 1.0, 'w.1': 2.0, 'b': -1.0})
+        >>> p.net_input([1.0, 1.0])
+        2.0
+        """
+        xs = as_values(x, self.nin, repr(self))
+        return sum(w.data * v.data for w, v in zip(self.w, xs)) + self.b.data
+
+    def forward(self, x: Sequence[float]) -> int:
+        """The step output for one sample: +1 if ``net_input(x) >= 0``, else -1."""
+        return 1 if self.net_input(x) >= 0.0 else -1
+
+    def predict(self, X: Any) -> np.ndarray:
+        """+1 / -1 for each row of X.
+
+        >>> Perceptron(1, seed=0).predict([[5.0]]).dtype.kind
+        'i'
+        """
+        rows = as_rows(X, self.nin, f"predict of {self!r}")
+        return np.array([self.forward(row) for row in rows], dtype=int)
+
+    def fit(self, X: Any, y: Any, epochs: int = 100) -> Perceptron:
+        """Apply the perceptron rule sample by sample, in order, for up to ``epochs`` passes.
+
+        Stops early after the first epoch with no errors.  Returns ``self``.
+
+        >>> p = Perceptron(1, seed=0).fit([[-2.0], [3.0]], [-1, 1])
+        >>> p.errors_[-1]
+        0
+        """
+        rows = as_rows(X, self.nin, f"fit of {self!r}")
+        targets = np.asarray(y).ravel().tolist()
+        if len(targets) != len(rows):
+            raise ValueError(f"fit of {self!r}: X has {len(rows)} rows but y has {len(targets)} labels")
+        bad = sorted({t for t in targets if t not in (-1, 1)}, key=repr)
+        if bad:
+            raise ValueError(f"fit of {self!r}: labels must be -1 or +1, got {bad[:5]!r}; "
+                             "for 0/1 labels pass 2 * y - 1")
+        epochs = _check_count(epochs, "epochs", f"fit of {self!r}")
+        self.errors_ = []
+        for _ in range(epochs):
+            errors = 0
+            for row, target in zip(rows, targets):
+                update = self.lr * (target - self.forward(row))
+                if update:
+                    for w, x in zip(self.w, row):
+                        w.data += update * x
+                    self.b.data += update
+                    errors += 1
+            self.errors_.append(errors)
+            if errors == 0:
+                break
+        return self
+
+    def extra_repr(self) -> str:
+        return f"{self.nin}, lr={self.lr!r}"
+
+    def get_config(self) -> dict:
+        return {"nin": self.nin, "lr": self.lr}

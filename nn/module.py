@@ -1,0 +1,498 @@
+"""``Module``: the base class of every model -- finds its parameters, names, saves them.
+
+The key idea: a model is an ordinary Python object whose attributes are Values
+(its parameters), lists of Values, other Modules, or lists of Modules.
+``named_parameters()`` walks those attributes in the order they were assigned and
+gives each parameter a dotted name that says where it lives::
+
+    layers.0.neurons.3.w.1   the 2nd weight of the 4th neuron of the 1st layer
+    layers.0.neurons.3.b     that neuron's bias
+
+Nothing has to be registered by hand.  Attributes whose name starts with ``_``
+are private and never searched, so a model can keep caches there.
+
+When a Module's constructor returns, each parameter's ``label`` is set to its
+dotted name (so graph drawings read ``w.0`` or ``layers.1.neurons.0.b``).  A
+model built inside a bigger one is relabelled when the bigger one's constructor
+returns: a standalone ``Neuron`` has ``w.0 .. b``; the same neuron inside an MLP
+ends up ``layers.0.neurons.0.w.0``.
+
+Saving writes JSON (never pickle): a format marker, the class name and
+constructor arguments (``get_config()``), and every weight by name.
+``nn.load(path)`` rebuilds a new model from those and checks every name; to
+put saved weights into a model you already have, use
+``model.load_state_dict(nn.load(path).state_dict())``.
+
+>>> from autograd import Value
+>>> class Line(Module):
+...     def __init__(self):
+...         self.slope, self.intercept = Value(2.0), Value(1.0)
+...     def forward(self, x):
+...         return self.slope * x + self.intercept
+>>> line = Line()
+>>> line(3.0).data, [name for name, _ in line.named_parameters()], line.slope.label
+(7.0, ['slope', 'intercept'], 'slope')
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import numbers
+import os
+from collections import OrderedDict
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from autograd import Value, no_grad
+
+__all__ = ["Module", "load", "FORMAT", "VERSION"]
+
+#: The ``"format"`` marker of a chainrule model file, and the file version this code writes.
+FORMAT = "chainrule-model"
+VERSION = 1
+
+# Every Module subclass by class name, filled in as classes are defined: this is
+# how ``load`` turns the ``"class"`` written in a file back into a class.
+_CLASSES: dict[str, type] = {}
+
+
+class Module:
+    """Base class of models: parameters, names, ``zero_grad``, state, summary, save.
+
+    A subclass sets its parameters as attributes in ``__init__`` and defines
+    ``forward``; ``model(x)`` calls ``forward(x)``.  To be saveable it also
+    defines ``get_config()`` returning its constructor arguments.
+
+    >>> from autograd import Value
+    >>> class Scale(Module):
+    ...     def __init__(self, factor: float = 2.0):
+    ...         self.factor = Value(factor)
+    ...     def forward(self, x):
+    ...         return self.factor * x
+    ...     def get_config(self):
+    ...         return {'factor': self.factor.data}
+    >>> Scale()(4.0).data, dict(Scale().state_dict())
+    (8.0, {'factor': 2.0})
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _CLASSES[cls.__name__] = cls
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            # Label the parameters when the constructor returns.  Wrapping the
+            # constructor (rather than asking every subclass to remember a call)
+            # means a learner's own Module gets named parameters for free.
+            @functools.wraps(init)
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                init(self, *args, **kwargs)
+                self.label_parameters()
+            cls.__init__ = __init__
+
+    # -- calling ---------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The model's computation; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward(); "
+                                  "a Module subclass must say how it computes its output")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # -- parameters --------------------------------------------------------------
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, in the order the attributes were set.
+
+        A Value shared by two attributes is listed once, under its first name.
+
+        >>> from nn import Neuron
+        >>> [name for name, _ in Neuron(2).named_parameters()]
+        ['w.0', 'w.1', 'b']
+        """
+        result, seen = [], set()
+        for name, value in _public_attributes(self):
+            for dotted, p in _named_values(name, value):
+                if p not in seen:
+                    seen.add(p)
+                    result.append((dotted, p))
+        return result
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (a Value the optimizer changes), in a stable order.
+
+        >>> from nn import Neuron
+        >>> len(Neuron(3).parameters())
+        4
+        """
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """How many numbers training adjusts.
+
+        >>> from nn import MLP
+        >>> MLP(2, [3, 1]).num_parameters()  # (2*3 + 3) + (3*1 + 1)
+        13
+        """
+        return len(self.named_parameters())
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """The Modules directly inside this one, with their names (``layers.0``, ...).
+
+        >>> from nn import MLP
+        >>> [name for name, _ in MLP(2, [3, 1]).named_children()]
+        ['layers.0', 'layers.1']
+        """
+        result = []
+        for name, value in _public_attributes(self):
+            if isinstance(value, Module):
+                result.append((name, value))
+            elif isinstance(value, (list, tuple)):
+                result.extend((f"{name}.{i}", item) for i, item in enumerate(value)
+                              if isinstance(item, Module))
+        return result
+
+    def label_parameters(self) -> None:
+        """Set each parameter's ``label`` to its dotted name (done after construction).
+
+        >>> from nn import Neuron
+        >>> Neuron(2).b.label
+        'b'
+        """
+        for name, p in self.named_parameters():
+            p.label = name
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0 (gradients add up across ``backward`` calls).
+
+        >>> from nn import Neuron
+        >>> n = Neuron(2); n([1.0, 2.0]).backward(); n.zero_grad()
+        >>> [p.grad for p in n.parameters()]
+        [0.0, 0.0, 0.0]
+        """
+        for p in self.parameters():
+            p.grad = 0.0
+
+    # -- state -------------------------------------------------------------------
+    def state_dict(self) -> OrderedDict[str, float]:
+        """Every parameter's value by dotted name, as plain floats (a snapshot).
+
+        >>> from nn import Neuron
+        >>> list(Neuron(2, seed=0).state_dict())
+        ['w.0', 'w.1', 'b']
+        """
+        return OrderedDict((name, p.data) for name, p in self.named_parameters())
+
+    def load_state_dict(self, state_dict: Mapping[str, float], strict: bool = True) -> None:
+        """Set the parameters from a ``{name: number}`` mapping, all or nothing.
+
+        Everything is checked before anything is changed: with ``strict=True``
+        (the default) a missing or unexpected name is a ValueError naming it, and
+        so is a value that is not a finite real number.  On any error the model
+        is left exactly as it was.  With ``strict=False`` names that do not match
+        are skipped.
+
+        >>> from nn import Neuron
+        >>> n = Neuron(2)
+        >>> n.load_state_dict({'w.0': 1.0, 'w.1': -1.0, 'b': 0.5})
+        >>> n([3.0, 1.0]).data  # tanh(3 - 1 + 0.5)
+        0.9866142981514303
+        """
+        where = f"load_state_dict of {type(self).__name__}"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{where}: expected a mapping of parameter name -> number, "
+                            f"got {type(state_dict).__name__}")
+        named = self.named_parameters()
+        names = {name for name, _ in named}
+        if strict:
+            missing = [name for name, _ in named if name not in state_dict]
+            if missing:
+                raise ValueError(f"{where}: missing {_plural(missing, 'key')} {_listing(missing)}; "
+                                 f"the model has {len(named)} parameters")
+            unexpected = [key for key in state_dict if key not in names]
+            if unexpected:
+                raise ValueError(f"{where}: unexpected {_plural(unexpected, 'key')} "
+                                 f"{_listing(unexpected)}; the model has no such parameter")
+        new_values = []
+        for name, p in named:
+            if name in state_dict:
+                new_values.append((p, _finite_number(state_dict[name], where, name)))
+        for p, x in new_values:
+            p.data = x
+
+    # -- description ---------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text inside ``ClassName(...)`` in ``repr``; '' lists the children instead.
+
+        >>> from nn import Layer
+        >>> Layer(2, 3, activation='relu').extra_repr()
+        "2 -> 3, activation='relu'"
+        """
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        if extra:
+            return f"{type(self).__name__}({extra})"
+        children = self.named_children()
+        if not children:
+            return f"{type(self).__name__}()"
+        lines = [f"{type(self).__name__}("]
+        for name, child in children:
+            child_text = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_text}")
+        lines.append(")")
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        """A table of the model's parts: inputs -> outputs, activation, parameter count.
+
+        ``print(model.summary())`` shows it.  Each row is one child Module (each
+        layer of an MLP); a Module without children is one row.
+
+        >>> from nn import MLP
+        >>> print(MLP(2, [4, 1], activation='relu').summary())
+        MLP(2 -> 4 -> 1, activation='relu')
+        ======================================================
+        Name      Type   Inputs -> Outputs  Activation  Params
+        ------------------------------------------------------
+        layers.0  Layer        2 -> 4       relu            12
+        layers.1  Layer        4 -> 1       identity         5
+        ======================================================
+        Total parameters: 17
+        """
+        children = self.named_children()
+        parts = children or [("", self)]
+        shapes = [(getattr(m, "nin", None), getattr(m, "nout", None)) for _, m in parts]
+        # Line the arrows up: inputs right-aligned before it, outputs left-aligned after.
+        in_width = max((len(str(i)) for i, o in shapes if i is not None), default=0)
+        out_width = max((len(str(o)) for i, o in shapes if o is not None), default=0)
+        header = ("Name", "Type", "Inputs -> Outputs", "Activation", "Params")
+        rows = [(name or "(self)", type(m).__name__,
+                 f"{i:>{in_width}} -> {o:<{out_width}}" if i is not None and o is not None else "",
+                 _activation_text(m), f"{m.num_parameters():,}")
+                for (name, m), (i, o) in zip(parts, shapes)]
+        if children:
+            # Parameters held directly (not inside a child) get a row too, so the rows add up.
+            inside = tuple(f"{name}." for name, _ in children)
+            own = sum(1 for name, _ in self.named_parameters() if not name.startswith(inside))
+            if own:
+                rows.append(("(own)", type(self).__name__, "", "", f"{own:,}"))
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+        def line(cells: tuple) -> str:
+            aligned = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1]),
+                       cells[2].center(widths[2]), cells[3].ljust(widths[3]),
+                       cells[4].rjust(widths[4])]
+            return "  ".join(aligned).rstrip()
+
+        width = len(line(header))
+        title = repr(self) if self.extra_repr() else type(self).__name__
+        return "\n".join([title, "=" * width, line(header), "-" * width,
+                          *(line(row) for row in rows), "=" * width,
+                          f"Total parameters: {self.num_parameters():,}"])
+
+    # -- prediction ------------------------------------------------------------------
+    def predict(self, X: Any) -> np.ndarray:
+        """Outputs for a batch of inputs (one row per sample), with no graph recorded.
+
+        Returns shape ``(n,)`` for a model with one output and ``(n, k)`` for k
+        outputs.
+
+        >>> from nn import MLP
+        >>> MLP(2, [3, 1], seed=0).predict([[0.0, 0.0], [1.0, 2.0]]).shape
+        (2,)
+        """
+        rows = as_rows(X, getattr(self, "nin", None), f"predict of {_short_repr(self)}")
+        with no_grad():
+            outputs = [self(row) for row in rows]
+        return outputs_to_array(outputs, getattr(self, "nout", None))
+
+    # -- saving --------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """The constructor arguments that rebuild this model (saved in model files).
+
+        >>> from nn import MLP
+        >>> MLP(2, [3, 1], activation='relu').get_config()
+        {'nin': 2, 'nouts': [3, 1], 'activation': 'relu', 'output_activation': None}
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} does not define get_config(), so save() cannot record how to "
+            "rebuild it; define get_config() returning its constructor arguments as a dict")
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the model to a JSON file: format marker, class, constructor arguments, weights.
+
+        >>> import os, tempfile
+        >>> from nn import MLP
+        >>> path = os.path.join(tempfile.mkdtemp(), 'model.json')
+        >>> model = MLP(2, [3, 1], seed=0); model.save(path)
+        >>> load(path).state_dict() == model.state_dict()
+        True
+        """
+        config = self.get_config()
+        weights = OrderedDict()
+        for name, p in self.named_parameters():
+            if not math.isfinite(p.data):
+                raise ValueError(f"save: parameter {name!r} of {_short_repr(self)} is {p.data!r}; "
+                                 "a model with non-finite weights cannot be saved (training diverged?)")
+            weights[name] = p.data
+        document = {"format": FORMAT, "version": VERSION, "class": type(self).__name__,
+                    "config": config, "weights": weights}
+        try:
+            text = json.dumps(document, indent=2, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"save: the config of {type(self).__name__} is not JSON-serialisable "
+                             f"({error}): {config!r}") from None
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(text + "\n")
+
+
+def load(path: str | os.PathLike) -> Module:
+    """A new model rebuilt from a file written by ``model.save(path)``.
+
+    Raises ValueError naming the file and the problem when it is not JSON, not a
+    chainrule model file, of an unknown version or class, or when its weights do
+    not match the architecture it describes.
+
+    >>> import json, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), 'model.json')
+    >>> with open(path, 'w') as f: json.dump({'weights': {}}, f)
+    >>> load(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: load: '...model.json' is not a chainrule model file (missing key 'format')
+    """
+    where = f"load: {os.fspath(path)!r}"
+    with open(path, "rb") as file:
+        raw = file.read()
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{where} is not a chainrule model file (not UTF-8 text; "
+                         "model files are JSON, never pickle)") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{where} is not valid JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{where} is not a chainrule model file "
+                         f"(expected a JSON object, got {type(document).__name__})")
+    for key in ("format", "version", "class", "config", "weights"):
+        if key not in document:
+            raise ValueError(f"{where} is not a chainrule model file (missing key {key!r})")
+    if document["format"] != FORMAT:
+        raise ValueError(f"{where} is not a chainrule model file "
+                         f"(format is {document['format']!r}, expected {FORMAT!r})")
+    version = document["version"]
+    if type(version) is not int or not 1 <= version <= VERSION:
+        raise ValueError(f"{where} has version {version!r}, but this chainrule reads model files "
+                         f"of version {VERSION}")
+    class_name = document["class"]
+    cls = _CLASSES.get(class_name) if isinstance(class_name, str) else None
+    if cls is None:
+        known = ", ".join(sorted(_CLASSES))
+        raise ValueError(f"{where} holds a model of class {class_name!r}, which is not a known "
+                         f"nn.Module (known: {known}); define or import that class before loading")
+    config, weights = document["config"], document["weights"]
+    if not isinstance(config, dict):
+        raise ValueError(f"{where}: 'config' must be a JSON object, got {type(config).__name__}")
+    if not isinstance(weights, dict):
+        raise ValueError(f"{where}: 'weights' must be a JSON object, got {type(weights).__name__}")
+    try:
+        model = cls(**config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: cannot rebuild {class_name} from its config {config!r}: "
+                         f"{error}") from None
+    try:
+        model.load_state_dict(weights)
+    except ValueError as error:
+        raise ValueError(f"{where}: its weights do not match {_short_repr(model)}: {error}") from None
+    return model
+
+
+# -- helpers shared with layers.py and train.py ------------------------------------------
+
+def as_rows(X: Any, nin: int | None, where: str) -> list[list[float]]:
+    """A 2-D batch of inputs as a list of rows of floats, with its shape checked.
+
+    >>> as_rows([[1, 2], [3, 4]], 2, 'predict')
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
+    try:
+        array = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: X must be a 2-D array of numbers ({error})") from None
+    if array.ndim != 2:
+        hint = f"; for one feature per sample use X.reshape(-1, 1)" if array.ndim == 1 else ""
+        raise ValueError(f"{where}: X must be 2-D (one row per sample), got shape {array.shape}{hint}")
+    if nin is not None and array.shape[1] != nin:
+        raise ValueError(f"{where}: X has {array.shape[1]} features per row, "
+                         f"but the model takes {nin} inputs")
+    if not np.all(np.isfinite(array)):
+        row = int(np.argwhere(~np.isfinite(array))[0][0])
+        raise ValueError(f"{where}: X row {row} contains a non-finite number: {array[row].tolist()}")
+    return array.tolist()
+
+
+def outputs_to_array(outputs: list, nout: int | None = None) -> np.ndarray:
+    """Model outputs (a Value or a list of Values per sample) as a numpy array.
+
+    >>> outputs_to_array([Value(1.0), Value(2.0)])
+    array([1., 2.])
+    """
+    if not outputs:
+        return np.zeros((0,) if nout in (None, 1) else (0, nout))
+    if isinstance(outputs[0], (list, tuple)):
+        return np.array([[float(v) for v in out] for out in outputs])
+    return np.array([float(out) for out in outputs])
+
+
+def _public_attributes(module: Module) -> Iterator[tuple[str, Any]]:
+    return ((name, value) for name, value in vars(module).items() if not name.startswith("_"))
+
+
+def _named_values(prefix: str, value: Any) -> Iterator[tuple[str, Value]]:
+    """The parameters inside one attribute: a Value, a Module, or a (nested) list of them."""
+    if isinstance(value, Value):
+        yield prefix, value
+    elif isinstance(value, Module):
+        for name, p in value.named_parameters():
+            yield f"{prefix}.{name}", p
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _named_values(f"{prefix}.{i}", item)
+
+
+def _finite_number(x: Any, where: str, name: str) -> float:
+    if isinstance(x, Value):
+        x = x.data
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise ValueError(f"{where}: the value for {name!r} is not a number: {x!r}")
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{where}: the value for {name!r} is {x!r}, not a finite number")
+    return x
+
+
+def _plural(items: list, word: str) -> str:
+    return word if len(items) == 1 else word + "s"
+
+
+def _listing(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f" (and {len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _short_repr(module: Module) -> str:
+    """One line naming a model in an error message: its repr, or just its class name."""
+    return repr(module) if module.extra_repr() else type(module).__name__
+
+
+def _shape_text(module: Module) -> str:
+    nin, nout = getattr(module, "nin", None), getattr(module, "nout", None)
+    return f"{nin} -> {nout}" if nin is not None and nout is not None else ""
+
+
+def _activation_text(module: Module) -> str:
+    from nn.activations import activation_name
+    activation = getattr(module, "activation", "")
+    return activation_name(activation) if activation != "" else ""

@@ -1,0 +1,297 @@
+"""``fit``: the training loop -- forward, loss, backward, step -- over shuffled mini-batches.
+
+Every step of gradient descent is the same four lines::
+
+    loss = loss_fn([model(x) for x in batch_inputs], batch_targets)   # one graph
+    optimizer.zero_grad()     # gradients add up, so clear last step's
+    loss.backward()           # the chain rule fills in every parameter's grad
+    optimizer.step()          # move each parameter a little against its grad
+
+``fit`` runs those lines for every mini-batch of every epoch and records the mean
+loss (and the accuracy, for classification losses) of each epoch in a
+``History``.  The loss of a batch is the mean over its samples, built as one
+graph per batch, so one ``backward()`` gives the gradient of the mean.
+
+>>> import numpy as np
+>>> from nn import MLP
+>>> X = np.array([[0.0], [1.0], [2.0]]); y = 2 * X[:, 0] + 1
+>>> history = fit(MLP(1, [1], seed=0), X, y, loss='mse', epochs=3, progress=False)
+>>> len(history['loss']), history['accuracy']
+(3, [])
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from typing import Any, Callable, Union
+
+import numpy as np
+
+from autograd import Value, no_grad
+from nn import losses, optim
+from nn.layers import as_values
+from nn.module import Module, as_rows
+
+__all__ = ["fit", "History"]
+
+LossFn = Callable[[list, list], Value]
+
+def _per_output(label_of: Callable[[Value], float]) -> Callable[[Any], Any]:
+    """A labelling rule for one output, applied to each output when a sample has several."""
+    def classify(output: Any) -> Any:
+        if isinstance(output, (list, tuple)):
+            return [label_of(v) for v in output]
+        return label_of(output)
+    return classify
+
+
+def _argmax(logits: list[Value]) -> int:
+    return max(range(len(logits)), key=lambda i: logits[i].data)
+
+
+# How each classification loss turns a model's output into the predicted label.
+_CLASSIFY: dict[LossFn, Callable[[Any], Any]] = {
+    losses.hinge_loss: _per_output(lambda score: 1.0 if score.data > 0.0 else -1.0),
+    losses.binary_cross_entropy: _per_output(lambda prob: 1.0 if prob.data > 0.5 else 0.0),
+    losses.binary_cross_entropy_with_logits: _per_output(lambda logit: 1.0 if logit.data > 0.0 else 0.0),
+    losses.cross_entropy: _argmax,
+}
+
+_OPTIMIZERS = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam"}
+_DEFAULT_LR = {"sgd": 0.1, "adagrad": 0.1, "rmsprop": 0.01, "adam": 0.01}
+
+
+class History(dict):
+    """What ``fit`` recorded, one entry per epoch: ``'loss'``, ``'accuracy'``,
+    ``'val_loss'``, ``'val_accuracy'``.
+
+    Accuracy lists stay empty for regression losses and the ``val_`` lists
+    without ``validation_data``.  It is a dict, so ``history['loss'][-1]`` is the
+    last epoch's mean training loss.
+
+    >>> History()
+    History(epochs=0, loss=[], accuracy=[], val_loss=[], val_accuracy=[])
+    """
+
+    def __init__(self) -> None:
+        super().__init__(loss=[], accuracy=[], val_loss=[], val_accuracy=[])
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs were run."""
+        return len(self["loss"])
+
+    def __repr__(self) -> str:
+        def brief(values: list) -> str:
+            if len(values) <= 4:
+                return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
+            return f"[{values[0]:.4g}, {values[1]:.4g}, ..., {values[-1]:.4g}]"
+        fields = ", ".join(f"{key}={brief(values)}" for key, values in self.items())
+        return f"History(epochs={self.epochs}, {fields})"
+
+
+def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
+        optimizer: Union[str, Any, None] = None, epochs: int = 100, batch_size: int | None = 32,
+        shuffle: bool = True, validation_data: tuple[Any, Any] | None = None,
+        progress: bool = True, seed: int | None = None, lr: float | None = None,
+        scheduler: Any = None) -> History:
+    """Train ``model`` on inputs ``X`` (one row per sample) and targets ``y``.
+
+    * ``loss``: a name -- ``'mse'``, ``'mae'`` (regression), ``'cross_entropy'``
+      (targets are class indices 0..k-1, the model outputs k raw scores),
+      ``'binary_cross_entropy'`` (targets 0/1, output a probability),
+      ``'bce_with_logits'`` (targets 0/1, output a raw score), ``'hinge'``
+      (targets -1/+1, output a raw score) -- or a function
+      ``loss(outputs, targets) -> Value`` given a batch's outputs (one per
+      sample: a Value, or a list of Values) and targets, returning their mean loss.
+    * ``optimizer``: an optimizer over ``model.parameters()``, or a name
+      (``'sgd'``, ``'adam'``, ``'rmsprop'``, ``'adagrad'``) with learning rate
+      ``lr``.  The default is ``Adam(model.parameters(), lr=0.01)``: it needs the
+      least tuning across the small problems this library is for.
+    * ``batch_size``: samples per step (None: the whole set, full-batch descent).
+    * ``shuffle``/``seed``: a new random order of samples each epoch, reproducible
+      with ``seed``.
+    * ``validation_data``: ``(X_val, y_val)`` evaluated after each epoch, no graph.
+    * ``scheduler``: e.g. ``nn.optim.StepLR(optimizer, ...)``; stepped once per epoch.
+    * ``progress``: a tqdm progress bar (terminal or notebook) showing loss and accuracy.
+
+    The training accuracy of an epoch is measured on the outputs computed during
+    that epoch (before each batch's update), as Keras reports it.
+
+    >>> from nn import MLP
+    >>> X = [[-1.0], [1.0]]
+    >>> h = fit(MLP(1, [1], seed=0), X, [-1, 1], loss='hinge', epochs=20, progress=False)
+    >>> h['accuracy'][-1]
+    1.0
+    """
+    loss_fn = losses.get_loss(loss)
+    # A loss object such as CrossEntropyLoss() stands for its function.
+    base_loss = getattr(loss_fn, "function", loss_fn)
+    nin = getattr(model, "nin", None)
+    rows = as_rows(X, nin, "fit")
+    n = len(rows)
+    if n == 0:
+        raise ValueError("fit: X has no rows")
+    epochs = _positive_int(epochs, "epochs")
+    batch_size = n if batch_size is None else min(_positive_int(batch_size, "batch_size"), n)
+    targets = _targets(y, n, base_loss, getattr(model, "nout", None), "fit")
+    classify = _CLASSIFY.get(base_loss)
+    if validation_data is not None:
+        try:
+            X_val, y_val = validation_data
+        except (TypeError, ValueError):
+            raise ValueError("fit: validation_data must be a pair (X_val, y_val)") from None
+        val_rows = as_rows(X_val, nin, "fit validation_data")
+        val_targets = _targets(y_val, len(val_rows), base_loss, getattr(model, "nout", None),
+                               "fit validation_data")
+        val_inputs = [_inputs(row, nin) for row in val_rows]
+    optimizer = _make_optimizer(optimizer, model, lr)
+
+    # Inputs become Values once, not once per epoch: they are constants of every graph.
+    inputs = [_inputs(row, nin) for row in rows]
+    order = list(range(n))
+    rng = random.Random(seed)
+    history = History()
+    epoch_range: Any = range(epochs)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm  # imported here so that `import nn` stays light
+        epoch_range = bar = tqdm(epoch_range, desc=f"fit {type(model).__name__}", unit="epoch")
+
+    try:
+        for epoch in epoch_range:
+            if shuffle:
+                rng.shuffle(order)
+            loss_value, accuracy = _train_one_epoch(model, loss_fn, optimizer, inputs, targets,
+                                                    order, batch_size, classify, epoch)
+            if scheduler is not None:
+                scheduler.step()
+            history["loss"].append(loss_value)
+            if classify is not None:
+                history["accuracy"].append(accuracy)
+            if validation_data is not None:
+                with no_grad():
+                    outputs = [model(x) for x in val_inputs]
+                    history["val_loss"].append(_loss(loss_fn, outputs, val_targets).data)
+                if classify is not None:
+                    history["val_accuracy"].append(
+                        _count_correct(classify, outputs, val_targets) / len(val_targets))
+            if bar is not None:
+                bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()
+                                 if values}, refresh=False)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+def _train_one_epoch(model: Module, loss_fn: LossFn, optimizer: Any, inputs: list, targets: list,
+                     order: list[int], batch_size: int, classify: Callable | None,
+                     epoch: int) -> tuple[float, float | None]:
+    """One pass over the data in ``order``: a gradient step per mini-batch.
+
+    Returns the epoch's mean loss and the accuracy of the outputs seen during it.
+    """
+    total_loss, correct = 0.0, 0
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        batch_targets = [targets[i] for i in batch]
+        try:
+            outputs = [model(inputs[i]) for i in batch]
+            batch_loss = _loss(loss_fn, outputs, batch_targets)   # the mean: one graph
+        except OverflowError as error:
+            raise FloatingPointError(f"fit: training diverged in epoch {epoch + 1} ({error}); "
+                                     "try a smaller learning rate") from error
+        if not math.isfinite(batch_loss.data):
+            raise FloatingPointError(f"fit: the loss became {batch_loss.data!r} in epoch "
+                                     f"{epoch + 1}; training diverged -- try a smaller learning rate")
+        optimizer.zero_grad()
+        batch_loss.backward()
+        optimizer.step()
+        total_loss += batch_loss.data * len(batch)
+        if classify is not None:
+            correct += _count_correct(classify, outputs, batch_targets)
+    accuracy = correct / len(order) if classify is not None else None
+    return total_loss / len(order), accuracy
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"fit: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _inputs(row: list[float], nin: int | None) -> list[Value]:
+    return as_values(row, len(row) if nin is None else nin, "fit")
+
+
+def _loss(loss_fn: LossFn, outputs: list, targets: list) -> Value:
+    value = loss_fn(outputs, targets)
+    if not isinstance(value, Value):
+        name = getattr(loss_fn, "__name__", repr(loss_fn))
+        raise TypeError(f"fit: the loss {name} must return a Value, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _count_correct(classify: Callable, outputs: list, targets: list) -> int:
+    return sum(classify(output) == target for output, target in zip(outputs, targets))
+
+
+def _make_optimizer(optimizer: Any, model: Module, lr: float | None) -> Any:
+    if optimizer is None:
+        optimizer = "adam"
+    if isinstance(optimizer, str):
+        key = optimizer.lower()
+        if key not in _OPTIMIZERS:
+            known = ", ".join(repr(k) for k in _OPTIMIZERS)
+            raise ValueError(f"fit: unknown optimizer {optimizer!r}; known optimizers: {known}, "
+                             "or pass one, e.g. nn.optim.SGD(model.parameters(), lr=0.1)")
+        cls = getattr(optim, _OPTIMIZERS[key])
+        return cls(model.parameters(), lr=_DEFAULT_LR[key] if lr is None else lr)
+    if lr is not None:
+        raise ValueError("fit: lr is only used with an optimizer name; "
+                         "set the learning rate on the optimizer you pass instead")
+    for method in ("zero_grad", "step"):
+        if not callable(getattr(optimizer, method, None)):
+            raise TypeError(f"fit: optimizer must have a {method}() method, got {optimizer!r}")
+    return optimizer
+
+
+def _targets(y: Any, n: int, loss_fn: LossFn, nout: int | None, where: str) -> list:
+    """The targets as plain Python numbers (or lists of them), checked against the loss."""
+    try:
+        array = np.asarray(y, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: y must be an array of numbers ({error})") from None
+    if array.ndim == 0 or len(array) != n:
+        got = "a single number" if array.ndim == 0 else f"{len(array)} targets"
+        raise ValueError(f"{where}: X has {n} rows but y has {got}; give one target per row")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{where}: y contains a non-finite number")
+    if loss_fn is losses.cross_entropy:
+        if array.ndim != 1 or not np.all(array == np.round(array)):
+            raise ValueError(f"{where}: cross_entropy needs one class index (0, 1, ...) per sample, "
+                             f"got y of shape {array.shape}")
+        if nout is not None and (array.min() < 0 or array.max() >= nout or nout < 2):
+            raise ValueError(f"{where}: cross_entropy needs class indices 0..{nout - 1} for a model "
+                             f"with {nout} outputs, got classes {sorted(set(array.astype(int).tolist()))}")
+        return array.astype(int).tolist()
+    if array.ndim == 2 and array.shape[1] == 1 and nout == 1:
+        array = array[:, 0]
+    if array.ndim > 2:
+        raise ValueError(f"{where}: y must be 1-D or 2-D, got shape {array.shape}")
+    width = 1 if array.ndim == 1 else array.shape[1]
+    if nout is not None and width != nout:
+        raise ValueError(f"{where}: the model has {nout} outputs but y has {width} "
+                         f"target{'s' if width != 1 else ''} per sample (shape {array.shape})")
+    if loss_fn is losses.hinge_loss and not np.all(np.abs(array) == 1):
+        raise ValueError(f"{where}: hinge loss needs targets -1 or +1, got "
+                         f"{sorted(set(array.ravel().tolist()))[:5]}; for 0/1 labels pass 2 * y - 1")
+    if loss_fn in (losses.binary_cross_entropy, losses.binary_cross_entropy_with_logits) and \
+            not np.all((array == 0) | (array == 1)):
+        raise ValueError(f"{where}: binary cross-entropy needs targets 0 or 1, got "
+                         f"{sorted(set(array.ravel().tolist()))[:5]}")
+    return array.tolist()
