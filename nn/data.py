@@ -1,0 +1,302 @@
+"""Small data sets to train on: 2-D toy problems, a linear regression, and Fisher's iris.
+
+Every generator returns numpy arrays ``X`` (one row per sample, float64) and ``y``
+(class labels 0..k-1 as int64, or real targets for regression), with the same
+arguments as scikit-learn's ``make_*`` functions where one exists.  Randomness
+comes only from ``seed``: the same seed gives the same data, every time.
+
+The toy problems are chosen to need a hidden layer: two interleaved half-moons,
+two nested circles, spirals, and XOR are not linearly separable; blobs are.
+
+>>> X, y = make_moons(n_samples=6, seed=0)
+>>> X.shape, y.dtype.name, sorted(y.tolist())
+((6, 2), 'int64', [0, 0, 0, 1, 1, 1])
+"""
+from __future__ import annotations
+
+import csv
+import io
+import numbers
+from dataclasses import dataclass
+from importlib import resources
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+__all__ = ["make_moons", "make_circles", "make_blobs", "make_spirals", "make_xor",
+           "xor_truth_table", "make_linear_regression", "load_iris", "Dataset"]
+
+Seed = Union[int, np.random.Generator, None]
+
+
+def _rng(seed: Seed) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__} {seed!r}")
+    return np.random.default_rng(seed)
+
+
+def _check_count(n, name: str, where: str, minimum: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{where}: {name} must be an integer, got {type(n).__name__} {n!r}")
+    if n < minimum:
+        raise ValueError(f"{where}: {name} must be at least {minimum}, got {n}")
+    return int(n)
+
+
+def _check_noise(noise, where: str) -> float:
+    noise = 0.0 if noise is None else float(noise)
+    if not noise >= 0.0:
+        raise ValueError(f"{where}: noise is a standard deviation and must be >= 0, got {noise!r}")
+    return noise
+
+
+def _group_sizes(n: int, k: int) -> list[int]:
+    """n split into k groups as evenly as possible, the first ones one larger."""
+    return [n // k + (1 if i < n % k else 0) for i in range(k)]
+
+
+def _finish(X: np.ndarray, y: np.ndarray, noise: float, rng: np.random.Generator,
+            shuffle: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Add Gaussian noise to X, then shuffle the rows (X and y together)."""
+    if noise:
+        X = X + rng.normal(scale=noise, size=X.shape)
+    if shuffle:
+        order = rng.permutation(len(X))
+        X, y = X[order], y[order]
+    return X.astype(np.float64), y.astype(np.int64)
+
+
+def make_moons(n_samples: int = 100, noise: Optional[float] = None, seed: Seed = None,
+               shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles: class 0 on top, class 1 below and shifted right.
+
+    Without noise, class 0 lies on the upper half of the unit circle and class 1 on
+    the lower half of a unit circle centred at (1, 0.5).  ``noise`` is the standard
+    deviation of Gaussian noise added to each coordinate.
+
+    >>> X, y = make_moons(4, shuffle=False)
+    >>> X.round(2).tolist(), y.tolist()
+    ([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.5], [2.0, 0.5]], [0, 0, 1, 1])
+    """
+    where = "make_moons"
+    n = _check_count(n_samples, "n_samples", where)
+    noise, rng = _check_noise(noise, where), _rng(seed)
+    n_top, n_bottom = n // 2, n - n // 2
+    t_top, t_bottom = np.linspace(0, np.pi, n_top), np.linspace(0, np.pi, n_bottom)
+    top = np.column_stack([np.cos(t_top), np.sin(t_top)])
+    bottom = np.column_stack([1.0 - np.cos(t_bottom), 0.5 - np.sin(t_bottom)])
+    y = np.repeat([0, 1], [n_top, n_bottom])
+    return _finish(np.vstack([top, bottom]), y, noise, rng, shuffle)
+
+
+def make_circles(n_samples: int = 100, noise: Optional[float] = None, factor: float = 0.8,
+                 seed: Seed = None, shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """A circle of radius ``factor`` (class 1) inside a circle of radius 1 (class 0).
+
+    >>> X, y = make_circles(8, factor=0.5, seed=0)
+    >>> sorted(np.hypot(X[:, 0], X[:, 1]).round(6).tolist()) == [0.5] * 4 + [1.0] * 4
+    True
+    """
+    where = "make_circles"
+    n = _check_count(n_samples, "n_samples", where)
+    if not 0.0 <= factor < 1.0:
+        raise ValueError(f"{where}: factor (inner radius / outer radius) must be in [0, 1), "
+                         f"got {factor!r}")
+    noise, rng = _check_noise(noise, where), _rng(seed)
+    n_outer, n_inner = n // 2, n - n // 2
+    t_outer = np.linspace(0, 2 * np.pi, n_outer, endpoint=False)
+    t_inner = np.linspace(0, 2 * np.pi, n_inner, endpoint=False)
+    outer = np.column_stack([np.cos(t_outer), np.sin(t_outer)])
+    inner = factor * np.column_stack([np.cos(t_inner), np.sin(t_inner)])
+    y = np.repeat([0, 1], [n_outer, n_inner])
+    return _finish(np.vstack([outer, inner]), y, noise, rng, shuffle)
+
+
+def make_blobs(n_samples: int = 100, centers: Union[int, Sequence, np.ndarray] = 3,
+               n_features: int = 2,
+               cluster_std: Union[float, Sequence[float]] = 1.0,
+               center_box: tuple[float, float] = (-10.0, 10.0), seed: Seed = None,
+               shuffle: bool = True, return_centers: bool = False) -> tuple:
+    """Gaussian clusters, one per class: linearly separable when they are far apart.
+
+    ``centers`` is a number of clusters (their centres drawn uniformly from
+    ``center_box`` in every dimension) or an array of centres, one row each.
+    ``cluster_std`` is one standard deviation, or one per cluster.  Samples are
+    split between clusters as evenly as possible.  With ``return_centers=True`` the
+    centres are returned as a third value.
+
+    >>> X, y = make_blobs(n_samples=10, centers=[[0, 0], [5, 5]], cluster_std=0.1, seed=0)
+    >>> X.shape, np.bincount(y).tolist()
+    ((10, 2), [5, 5])
+    """
+    where = "make_blobs"
+    n = _check_count(n_samples, "n_samples", where)
+    rng = _rng(seed)
+    if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
+        k = _check_count(centers, "centers", where)
+        d = _check_count(n_features, "n_features", where)
+        low, high = center_box
+        center_array = rng.uniform(low, high, size=(k, d))
+    else:
+        center_array = np.atleast_2d(np.asarray(centers, dtype=np.float64))
+        if center_array.ndim != 2 or center_array.size == 0:
+            raise ValueError(f"{where}: centers must be an int or a 2-D array of centres, "
+                             f"got shape {np.shape(centers)}")
+        k, d = center_array.shape
+    stds = np.asarray(cluster_std, dtype=np.float64)
+    if stds.ndim == 0:
+        stds = np.full(k, float(stds))
+    elif stds.shape != (k,):
+        raise ValueError(f"{where}: cluster_std has {stds.size} values for {k} centres; "
+                         "give one, or one per centre")
+    if np.any(stds < 0):
+        raise ValueError(f"{where}: cluster_std must be >= 0, got {cluster_std!r}")
+    sizes = _group_sizes(n, k)
+    X = np.vstack([rng.normal(center_array[j], stds[j], size=(sizes[j], d)) for j in range(k)])
+    y = np.repeat(np.arange(k), sizes)
+    X, y = _finish(X, y, 0.0, rng, shuffle)
+    return (X, y, center_array) if return_centers else (X, y)
+
+
+def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
+                 seed: Seed = None, shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``n_classes`` spiral arms winding out from the origin, one class per arm.
+
+    Along each arm the radius r grows from 0 to 1 while the angle turns 4 radians;
+    arm j starts at angle 2πj/n_classes.  ``noise`` is the standard deviation of
+    Gaussian noise added to the angle (in radians), so the arms blur more far out.
+
+    >>> X, y = make_spirals(n_samples=9, n_classes=3, noise=0.0, shuffle=False)
+    >>> np.hypot(X[:, 0], X[:, 1]).round(2).tolist()[:3], y.tolist()
+    ([0.0, 0.5, 1.0], [0, 0, 0, 1, 1, 1, 2, 2, 2])
+    """
+    where = "make_spirals"
+    n = _check_count(n_samples, "n_samples", where)
+    k = _check_count(n_classes, "n_classes", where, minimum=2)
+    noise, rng = _check_noise(noise, where), _rng(seed)
+    arms = []
+    for j, size in enumerate(_group_sizes(n, k)):
+        r = np.linspace(0.0, 1.0, size)
+        angle = 2 * np.pi * j / k + 4.0 * r + rng.normal(scale=noise, size=size)
+        arms.append(np.column_stack([r * np.cos(angle), r * np.sin(angle)]))
+    y = np.repeat(np.arange(k), _group_sizes(n, k))
+    return _finish(np.vstack(arms), y, 0.0, rng, shuffle)
+
+
+XOR_CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+
+
+def make_xor(n_samples: int = 200, noise: float = 0.1, seed: Seed = None,
+             shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Points around the corners of the unit square, labelled x1 XOR x2.
+
+    Sample i sits at corner i mod 4 -- (0,0), (0,1), (1,0), (1,1) -- plus Gaussian
+    noise; its label is 1 where exactly one coordinate of its corner is 1.  The
+    smallest problem a single neuron cannot solve.  ``make_xor(4, noise=0,
+    shuffle=False)`` is the truth table itself (see :func:`xor_truth_table`).
+
+    >>> X, y = make_xor(8, noise=0.05, seed=0)
+    >>> X.shape, sorted(y.tolist())
+    ((8, 2), [0, 0, 0, 0, 1, 1, 1, 1])
+    """
+    where = "make_xor"
+    n = _check_count(n_samples, "n_samples", where)
+    noise, rng = _check_noise(noise, where), _rng(seed)
+    corners = XOR_CORNERS[np.arange(n) % 4]
+    y = (corners[:, 0] != corners[:, 1]).astype(np.int64)
+    return _finish(corners.copy(), y, noise, rng, shuffle)
+
+
+def xor_truth_table() -> tuple[np.ndarray, np.ndarray]:
+    """The four rows of XOR: X = (0,0), (0,1), (1,0), (1,1) and y = 0, 1, 1, 0.
+
+    >>> X, y = xor_truth_table()
+    >>> X.tolist(), y.tolist()
+    ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0])
+    """
+    return make_xor(4, noise=0.0, shuffle=False)
+
+
+def make_linear_regression(n_samples: int = 100, n_features: int = 1, noise: float = 0.0,
+                           seed: Seed = None, weights: Optional[Sequence[float]] = None,
+                           bias: Optional[float] = None
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Data from a known line (or plane): y = X @ w + b + noise.
+
+    Returns ``X, y, w, b`` so a fitted model can be compared with the truth.  X is
+    standard normal; unless given, w is drawn uniformly from [-2, 2] per feature and
+    b from [-1, 1]; ``noise`` is the standard deviation of Gaussian noise on y.
+
+    >>> X, y, w, b = make_linear_regression(5, n_features=2, seed=0)
+    >>> np.allclose(y, X @ w + b), X.shape, y.shape, w.shape
+    (True, (5, 2), (5,), (2,))
+    """
+    where = "make_linear_regression"
+    n = _check_count(n_samples, "n_samples", where)
+    d = _check_count(n_features, "n_features", where)
+    noise, rng = _check_noise(noise, where), _rng(seed)
+    X = rng.normal(size=(n, d))
+    if weights is None:
+        w = rng.uniform(-2.0, 2.0, size=d)
+    else:
+        w = np.asarray(weights, dtype=np.float64).reshape(-1)
+        if w.shape != (d,):
+            raise ValueError(f"{where}: {w.size} weights for n_features={d}; give one per feature")
+    b = float(rng.uniform(-1.0, 1.0)) if bias is None else float(bias)
+    y = X @ w + b
+    if noise:
+        y = y + rng.normal(scale=noise, size=n)
+    return X, y, w, b
+
+
+# ---------------------------------------------------------------------------
+# Iris
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded data set: ``data`` (n, d), ``target`` (n,), and names for both."""
+
+    data: np.ndarray
+    target: np.ndarray
+    feature_names: list[str]
+    target_names: list[str]
+    description: str = ""
+
+    def __repr__(self) -> str:
+        return (f"Dataset({self.data.shape[0]} samples, features={self.feature_names}, "
+                f"classes={self.target_names})")
+
+
+IRIS_FEATURE_NAMES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)",
+                      "petal width (cm)"]
+IRIS_TARGET_NAMES = ["setosa", "versicolor", "virginica"]
+_IRIS_DESCRIPTION = (
+    "Fisher's iris data (1936), measured by Edgar Anderson: 150 iris flowers, 50 of each "
+    "of three species (setosa, versicolor, virginica), four measurements each in cm. "
+    "Setosa is linearly separable from the other two; versicolor and virginica overlap.")
+
+
+def load_iris(return_X_y: bool = False) -> Union[Dataset, tuple[np.ndarray, np.ndarray]]:
+    """Fisher's iris data: 150 flowers x 4 measurements (cm), 3 species (0, 1, 2).
+
+    Read from ``nn/datasets/iris.csv``, shipped with the package.  Returns a
+    :class:`Dataset` (``data``, ``target``, ``feature_names``, ``target_names``), or
+    ``(X, y)`` with ``return_X_y=True``, as in scikit-learn.  Rows are sorted by
+    species, so shuffle before splitting (``train_test_split`` does).
+
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X.shape, np.bincount(y).tolist()
+    ((150, 4), [50, 50, 50])
+    """
+    text = resources.files("nn.datasets").joinpath("iris.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    header, rows = rows[0], [row for row in rows[1:] if row]
+    if header[-1] != "species" or len(header) != 5:
+        raise ValueError(f"load_iris: iris.csv has an unexpected header {header}")
+    X = np.array([[float(v) for v in row[:4]] for row in rows], dtype=np.float64)
+    y = np.array([IRIS_TARGET_NAMES.index(row[4]) for row in rows], dtype=np.int64)
+    if return_X_y:
+        return X, y
+    return Dataset(X, y, list(IRIS_FEATURE_NAMES), list(IRIS_TARGET_NAMES), _IRIS_DESCRIPTION)

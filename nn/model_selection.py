@@ -1,0 +1,420 @@
+"""Splitting data to measure how well a model generalises: hold-out and cross-validation.
+
+A model is judged on data it was not trained on.  ``train_test_split`` holds out
+one part (hold-out validation).  ``KFold`` cuts the data into k folds and lets
+each fold be the test set once, training on the other k - 1 -- every sample is
+tested exactly once; ``LeaveOneOut`` is k-fold with k = n (one sample per fold);
+``StratifiedKFold`` keeps each class's share the same in every fold.
+``cross_validate`` runs the whole loop: a fresh model per fold, fit, score, and
+the mean and spread of the scores.
+
+Splitters yield index arrays, as in scikit-learn, so one split serves X and y
+alike: ``X[train_idx], y[train_idx]``.
+
+>>> X = np.arange(10).reshape(5, 2)
+>>> [test.tolist() for train, test in KFold(n_splits=3).split(X)]
+[[0, 1], [2, 3], [4]]
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
+
+import numpy as np
+
+from nn.data import _rng
+from nn.losses import LOSSES, get_loss
+from nn.metrics import accuracy_score, r2_score
+
+ArrayLike = Union[Sequence, np.ndarray]  # one entry (row, label) per sample
+Split = tuple[np.ndarray, np.ndarray]   # (train_idx, test_idx)
+
+__all__ = ["train_test_split", "KFold", "StratifiedKFold", "LeaveOneOut", "cross_validate",
+           "default_score"]
+
+
+def _n_samples(X, where: str) -> int:
+    try:
+        return len(X)
+    except TypeError:
+        raise TypeError(f"{where}: expected an array or list of samples, "
+                        f"got {type(X).__name__} {X!r}") from None
+
+
+def _take(array, indices: np.ndarray):
+    """Rows of ``array`` at ``indices``: a numpy array stays an array, a list a list."""
+    if isinstance(array, np.ndarray):
+        return array[indices]
+    if isinstance(array, (list, tuple)):
+        return [array[i] for i in indices]
+    return np.asarray(array)[indices]
+
+
+def _labels(y, n: int, where: str) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or len(y) != n:
+        raise ValueError(f"{where}: expected {n} class labels (one per sample), got shape {y.shape}")
+    return y
+
+
+def _is_integer_valued(y) -> bool:
+    y = np.asarray(y)
+    if y.dtype.kind in "iub":
+        return True
+    if y.dtype.kind != "f":
+        return y.dtype.kind in "UO"  # string labels are classes too
+    return bool(np.all(np.isfinite(y)) and np.all(y == np.round(y)))
+
+
+def _largest_remainder(total: int, counts: np.ndarray) -> np.ndarray:
+    """Split ``total`` in proportion to ``counts`` into whole numbers that add up to it."""
+    quotas = total * counts / counts.sum()
+    shares = np.floor(quotas).astype(int)
+    # The units still to hand out go to the classes whose quota was cut the most.
+    for i in np.argsort(-(quotas - shares), kind="stable")[: total - shares.sum()]:
+        shares[i] += 1
+    return shares
+
+
+def train_test_split(*arrays: ArrayLike, test_size: float = 0.25, shuffle: bool = True,
+                     seed: Optional[int] = None, stratify: Optional[ArrayLike] = None) -> list:
+    """Split arrays (X, y, ...) into a training part and a held-out test part.
+
+    Returns ``X_train, X_test, y_train, y_test, ...`` -- for each array its train
+    then test part, in scikit-learn's order.  ``test_size`` is a fraction in (0, 1)
+    (the test set gets ceil(test_size * n) samples) or a number of samples.  Rows are
+    shuffled first (``seed`` makes it reproducible); with ``shuffle=False`` the last
+    rows are the test set.  ``stratify=y`` keeps each class's share the same in both
+    parts (it needs ``shuffle=True``).
+
+    >>> X, y = np.arange(20).reshape(10, 2), np.arange(10)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, seed=0)
+    >>> X_train.shape, X_test.shape, sorted(y_train.tolist() + y_test.tolist()) == list(range(10))
+    ((7, 2), (3, 2), True)
+    """
+    where = "train_test_split"
+    if not arrays:
+        raise ValueError(f"{where}: give at least one array to split")
+    lengths = [_n_samples(a, where) for a in arrays]
+    if len(set(lengths)) > 1:
+        raise ValueError(f"{where}: all arrays need the same number of samples, got lengths "
+                         f"{lengths}")
+    n = lengths[0]
+    if n < 2:
+        raise ValueError(f"{where}: cannot split {n} sample(s); need at least 2")
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(f"{where}: test_size must be a fraction or a number of samples, "
+                        f"got {test_size!r}")
+    if isinstance(test_size, numbers.Integral):
+        if not 1 <= test_size <= n - 1:
+            raise ValueError(f"{where}: test_size={test_size} samples must be between 1 and "
+                             f"{n - 1} for {n} samples")
+        n_test = int(test_size)
+    else:
+        if not 0.0 < test_size < 1.0:
+            raise ValueError(f"{where}: test_size={test_size!r} must be a fraction strictly "
+                             "between 0 and 1 (or a whole number of samples)")
+        n_test = math.ceil(test_size * n)
+        if n_test >= n:
+            raise ValueError(f"{where}: test_size={test_size!r} of {n} samples leaves no "
+                             "training samples")
+    n_train = n - n_test
+    rng = _rng(seed)
+
+    if stratify is not None:
+        if not shuffle:
+            raise ValueError(f"{where}: stratify needs shuffle=True")
+        labels = _labels(stratify, n, f"{where} stratify")
+        classes, class_of, counts = np.unique(labels, return_inverse=True, return_counts=True)
+        if n_test < len(classes) or n_train < len(classes):
+            raise ValueError(f"{where}: with stratify, the train and test parts need at least one "
+                             f"sample of each of the {len(classes)} classes, but they get "
+                             f"{n_train} and {n_test} samples")
+        test_per_class = _largest_remainder(n_test, counts)
+        test_parts, train_parts = [], []
+        for c, k in enumerate(test_per_class):
+            members = rng.permutation(np.flatnonzero(class_of == c))
+            test_parts.append(members[:k])
+            train_parts.append(members[k:])
+        # Mix the classes again so neither part is ordered by class.
+        train_idx = rng.permutation(np.concatenate(train_parts))
+        test_idx = rng.permutation(np.concatenate(test_parts))
+    else:
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        train_idx, test_idx = order[:n_train], order[n_train:]
+
+    result = []
+    for a in arrays:
+        result.extend([_take(a, train_idx), _take(a, test_idx)])
+    return result
+
+
+def _check_n_splits(n_splits, where: str) -> int:
+    if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral):
+        raise TypeError(f"{where}: n_splits must be an integer, got {type(n_splits).__name__} "
+                        f"{n_splits!r}")
+    if n_splits < 2:
+        raise ValueError(f"{where}: n_splits={n_splits}; cross-validation needs at least 2 folds "
+                         "(one to test on while training on the rest)")
+    return int(n_splits)
+
+
+def _fold_sizes(n: int, k: int) -> list[int]:
+    # As in scikit-learn: the first n % k folds get one extra sample.
+    return [n // k + (1 if i < n % k else 0) for i in range(k)]
+
+
+class KFold:
+    """k-fold cross-validation: split the samples into k folds, test on each in turn.
+
+    ``split(X)`` yields ``(train_idx, test_idx)`` k times; every sample is in exactly
+    one test fold.  Folds are consecutive runs of samples unless ``shuffle=True``
+    (then ``seed`` fixes the order).  Shuffle data that is sorted by class (like
+    iris), or use :class:`StratifiedKFold`.
+
+    >>> [test.tolist() for _, test in KFold(n_splits=2).split([10, 20, 30])]
+    [[0, 1], [2]]
+    """
+
+    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed: Optional[int] = None):
+        name = type(self).__name__
+        self.n_splits = _check_n_splits(n_splits, name)
+        if seed is not None and not shuffle:
+            raise ValueError(f"{name}: seed={seed!r} has no effect with shuffle=False; "
+                             "set shuffle=True or leave seed out")
+        self.shuffle, self.seed = bool(shuffle), seed
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(n_splits={self.n_splits}, shuffle={self.shuffle}, "
+                f"seed={self.seed!r})")
+
+    def get_n_splits(self, X: Optional[ArrayLike] = None, y: Optional[ArrayLike] = None) -> int:
+        """The number of folds, k."""
+        return self.n_splits
+
+    def _check_size(self, n: int) -> None:
+        if self.n_splits > n:
+            raise ValueError(f"{type(self).__name__}: cannot make n_splits={self.n_splits} folds "
+                             f"from n_samples={n} samples; use at most {n} folds")
+
+    def split(self, X: ArrayLike, y: Optional[ArrayLike] = None) -> Iterator[Split]:
+        """Yield ``(train_idx, test_idx)`` index arrays, one pair per fold (sorted)."""
+        n = _n_samples(X, f"{type(self).__name__}.split")
+        self._check_size(n)
+        order = _rng(self.seed).permutation(n) if self.shuffle else np.arange(n)
+        start = 0
+        for size in _fold_sizes(n, self.n_splits):
+            in_test = np.zeros(n, dtype=bool)
+            in_test[order[start:start + size]] = True
+            start += size
+            yield np.flatnonzero(~in_test), np.flatnonzero(in_test)
+
+
+class StratifiedKFold(KFold):
+    """k-fold where every fold keeps the classes in the same proportions as ``y``.
+
+    ``split(X, y)`` needs the class labels.  Each class's samples are dealt out over
+    the folds in consecutive runs (shuffled first if ``shuffle=True``), so a fold of
+    iris holds 10 flowers of each species.
+
+    >>> y = [0, 0, 0, 0, 1, 1]
+    >>> [np.take(y, test).tolist() for _, test in StratifiedKFold(2).split(y, y)]
+    [[0, 0, 1], [0, 0, 1]]
+    """
+
+    def split(self, X: ArrayLike, y: Optional[ArrayLike] = None) -> Iterator[Split]:
+        """Yield ``(train_idx, test_idx)`` index arrays, one pair per fold (sorted)."""
+        where = f"{type(self).__name__}.split"
+        n = _n_samples(X, where)
+        if y is None:
+            raise ValueError(f"{where}: needs the class labels: split(X, y)")
+        labels = _labels(y, n, where)
+        self._check_size(n)
+        classes, class_of, counts = np.unique(labels, return_inverse=True, return_counts=True)
+        if counts.min() < self.n_splits:
+            warnings.warn(f"{where}: class {classes[counts.argmin()]!r} has only {counts.min()} "
+                          f"samples, fewer than n_splits={self.n_splits}; some folds will "
+                          "have none of it", UserWarning, stacklevel=2)
+        rng = _rng(self.seed)
+        fold_of = np.empty(n, dtype=int)
+        offset = 0
+        for c in range(len(classes)):
+            members = np.flatnonzero(class_of == c)
+            if self.shuffle:
+                members = rng.permutation(members)
+            # Rotate which folds get a class's leftover samples, so folds stay equal in size.
+            sizes = np.roll(_fold_sizes(len(members), self.n_splits), offset)
+            fold_of[members] = np.repeat(np.arange(self.n_splits), sizes)
+            offset = (offset + len(members)) % self.n_splits
+        for k in range(self.n_splits):
+            yield np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
+
+
+class LeaveOneOut:
+    """Leave-one-out: n folds, each testing on a single sample (k-fold with k = n).
+
+    The most training data per fold and the most fits; good for small data sets.
+
+    >>> [test.tolist() for _, test in LeaveOneOut().split([7, 8, 9])]
+    [[0], [1], [2]]
+    """
+
+    def __repr__(self) -> str:
+        return "LeaveOneOut()"
+
+    def get_n_splits(self, X: Optional[ArrayLike] = None, y: Optional[ArrayLike] = None) -> int:
+        """The number of folds: the number of samples in ``X``."""
+        if X is None:
+            raise ValueError("LeaveOneOut.get_n_splits: needs X; the number of folds is the "
+                             "number of samples")
+        return _n_samples(X, "LeaveOneOut.get_n_splits")
+
+    def split(self, X: ArrayLike, y: Optional[ArrayLike] = None) -> Iterator[Split]:
+        """Yield ``(train_idx, test_idx)`` with ``test_idx = [i]`` for each sample i."""
+        n = _n_samples(X, "LeaveOneOut.split")
+        if n < 2:
+            raise ValueError(f"LeaveOneOut: cannot leave one out of n_samples={n}; need at least 2")
+        everyone = np.arange(n)
+        for i in range(n):
+            yield np.delete(everyone, i), np.array([i])
+
+
+# ---------------------------------------------------------------------------
+# Scoring and the cross-validation loop
+
+_THRESHOLDS = {  # how a single output becomes a class, for the binary losses
+    "hinge": (0.0, -1, 1),                  # a raw score: its sign
+    "bce_with_logits": (0.0, 0, 1),          # a logit: above 0 means p > 0.5
+    "binary_cross_entropy": (0.5, 0, 1),     # a probability
+}
+
+
+def _loss_name(loss) -> Optional[str]:
+    if loss is None:
+        return None
+    try:
+        fn = get_loss(loss)
+    except (TypeError, ValueError):
+        return None
+    fn = getattr(fn, "function", fn)  # a loss object stands for its function
+    return next((name for name, f in LOSSES.items() if f is fn), None)
+
+
+def default_score(model: Any, X: ArrayLike, y: ArrayLike,
+                  loss: Union[str, Callable, None] = None) -> float:
+    """Accuracy for classification, R² for regression, from ``model.predict(X)``.
+
+    How outputs become predicted labels:
+
+    * several outputs per sample: the index of the largest (argmax);
+    * one output with ``loss`` 'hinge': its sign (+1 / -1); 'bce_with_logits': 1 if
+      above 0; 'binary_cross_entropy': 1 if above 0.5;
+    * one output otherwise (say 'mse'), if ``y`` holds whole numbers: the nearest class
+      label (so a tanh output trained on -1/+1 targets is classified by its sign);
+    * if ``y`` holds other real numbers it is regression, and the score is
+      :func:`nn.metrics.r2_score`.
+
+    >>> class Sign:                      # any object with predict(X) will do
+    ...     def predict(self, X): return np.sign(np.asarray(X)[:, 0])
+    >>> default_score(Sign(), [[2.0], [-1.0], [3.0]], [1, -1, -1])
+    0.6666666666666666
+    """
+    outputs = np.asarray(model.predict(X), dtype=float)
+    y = np.asarray(y)
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        return accuracy_score(y, outputs.argmax(axis=1))
+    outputs = outputs.reshape(len(outputs), -1)[:, 0] if outputs.ndim == 2 else outputs
+    name = _loss_name(loss)
+    if name in _THRESHOLDS:
+        threshold, below, above = _THRESHOLDS[name]
+        return accuracy_score(y, np.where(outputs > threshold, above, below))
+    if not _is_integer_valued(y):
+        return r2_score(y, outputs)
+    classes = np.unique(y)
+    nearest = np.abs(outputs[:, None] - classes[None, :].astype(float)).argmin(axis=1)
+    return accuracy_score(y, classes[nearest])
+
+
+def cross_validate(make_model: Callable[[], Any], X: ArrayLike, y: ArrayLike,
+                   cv: Union[int, Any, Iterable[Split]] = 5, fit: Optional[Callable] = None,
+                   score: Optional[Callable] = None, return_train_score: bool = False,
+                   **fit_kwargs) -> dict:
+    """Train and score a fresh model on each cross-validation fold.
+
+    * ``make_model()`` builds an untrained model (called once per fold, so no fold
+      sees weights trained on its test data), e.g. ``lambda: MLP(2, [8, 1], seed=0)``.
+    * ``cv``: a number of folds k (then, as in scikit-learn, :class:`StratifiedKFold`
+      when ``y`` holds class labels, else :class:`KFold`; neither shuffles), a
+      splitter (``KFold(5, shuffle=True, seed=0)``, ``LeaveOneOut()``), or a list of
+      ``(train_idx, test_idx)`` pairs.
+    * ``fit(model, X_train, y_train, **fit_kwargs)`` trains in place; by default
+      ``nn.fit`` with ``progress=False`` (so ``loss='cross_entropy', epochs=50`` etc.
+      go straight through to it).
+    * ``score(model, X_test, y_test) -> float``; by default :func:`default_score`
+      (accuracy, or R² for real-valued targets) using the ``loss`` in ``fit_kwargs``.
+
+    Returns a dict: ``'scores'`` (one per fold), their ``'mean'`` and ``'std'``,
+    ``'histories'`` (what ``fit`` returned per fold) and, with
+    ``return_train_score=True``, ``'train_scores'``.
+
+    >>> class Mean:                                   # a model that predicts the mean
+    ...     def fit(self, X, y): self.value = np.mean(y)
+    ...     def predict(self, X): return np.full(len(X), self.value)
+    >>> X, y = np.zeros((6, 1)), np.array([1.0, 2.0, 3.0, 1.0, 2.0, 3.0])
+    >>> from nn.metrics import mean_squared_error
+    >>> result = cross_validate(Mean, X, y, cv=2, fit=lambda m, X, y: m.fit(X, y),
+    ...                         score=lambda m, X, y: mean_squared_error(y, m.predict(X)))
+    >>> [round(s, 4) for s in result['scores']], result['std']   # each fold: mean 2, MSE 2/3
+    ([0.6667, 0.6667], 0.0)
+    """
+    where = "cross_validate"
+    if not callable(make_model):
+        raise TypeError(f"{where}: make_model must be a function that returns a new model, "
+                        f"got {type(make_model).__name__}; e.g. lambda: MLP(2, [8, 1])")
+    n = _n_samples(X, where)
+    if _n_samples(y, where) != n:
+        raise ValueError(f"{where}: X has {n} samples but y has {_n_samples(y, where)}")
+    X_array, y_array = np.asarray(X), np.asarray(y)
+
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        splitter = StratifiedKFold(cv) if _is_integer_valued(y_array) else KFold(cv)
+        splits = list(splitter.split(X_array, y_array))
+    elif hasattr(cv, "split") and not isinstance(cv, str):
+        splits = list(cv.split(X_array, y_array))
+    else:
+        try:
+            if isinstance(cv, str):
+                raise TypeError
+            splits = [(np.asarray(train), np.asarray(test)) for train, test in cv]
+        except (TypeError, ValueError):
+            raise TypeError(f"{where}: cv must be a number of folds, a splitter such as KFold(5), "
+                            f"or a list of (train_idx, test_idx) pairs, got {cv!r}") from None
+    if not splits:
+        raise ValueError(f"{where}: cv gave no splits")
+
+    if fit is None:
+        from nn.train import fit as nn_fit  # here, not at the top: nn.train imports this package
+        fit_kwargs.setdefault("progress", False)
+        fit = nn_fit
+    if score is None:
+        loss = fit_kwargs.get("loss")  # None: nn.fit's default 'mse', scored as described
+
+        def score(model, X_part, y_part):
+            return default_score(model, X_part, y_part, loss=loss)
+
+    scores, train_scores, histories = [], [], []
+    for train_idx, test_idx in splits:
+        model = make_model()
+        histories.append(fit(model, X_array[train_idx], y_array[train_idx], **fit_kwargs))
+        scores.append(float(score(model, X_array[test_idx], y_array[test_idx])))
+        if return_train_score:
+            train_scores.append(float(score(model, X_array[train_idx], y_array[train_idx])))
+    result = {"scores": scores, "mean": float(np.mean(scores)), "std": float(np.std(scores)),
+              "histories": histories}
+    if return_train_score:
+        result["train_scores"] = train_scores
+    return result

@@ -1,0 +1,478 @@
+"""Optimizers (SGD, Adagrad, RMSprop, Adam, AdamW) and learning-rate schedules.
+
+An optimizer owns a list of parameters (Values).  After ``loss.backward()`` has
+filled in every ``p.grad``, ``step()`` moves each ``p.data`` a little downhill, and
+``zero_grad()`` clears the gradients for the next batch -- the same three-line loop
+as in PyTorch::
+
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+
+The key idea is that every optimizer is plain float arithmetic on ``p.data`` and
+``p.grad``: the update is not part of the graph.  Each ``_update`` method below is
+the update rule for one parameter, written to match PyTorch's documented algorithm
+(same defaults, same order of operations), so ``step()`` here and in PyTorch give
+the same numbers.  The per-parameter memory (momentum, running averages) lives in
+``optimizer.state`` under PyTorch's names, one float per parameter, and
+``state_dict()`` / ``load_state_dict()`` save and restore it as plain JSON-able data.
+
+>>> from autograd import Value
+>>> x = Value(3.0)
+>>> opt = SGD([x], lr=0.1)
+>>> for _ in range(2):
+...     opt.zero_grad()
+...     (x ** 2).backward()    # d/dx x^2 = 2x
+...     opt.step()
+>>> round(x.data, 6)           # 3 * (1 - 0.2)^2
+1.92
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable, Optional
+
+from autograd import Value, enable_grad
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
+           "LRScheduler", "StepLR", "ExponentialLR"]
+
+
+def _parameter_list(params, where: str) -> list[Value]:
+    if hasattr(params, "parameters") and callable(params.parameters):
+        raise TypeError(f"{where}: got a {type(params).__name__}; pass its parameters: "
+                        f"{where}(model.parameters(), ...)")
+    if isinstance(params, Value):
+        raise TypeError(f"{where}: params must be a list of Values, got a single Value; "
+                        f"wrap it in a list: {where}([x], ...)")
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(f"{where}: params must be an iterable of Values, "
+                        f"got {type(params).__name__} {params!r}") from None
+    if not params:
+        raise ValueError(f"{where}: got an empty parameter list; pass model.parameters() "
+                         "(does the model have any parameters?)")
+    seen = {}
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"{where}: params[{i}] is {type(p).__name__} {p!r}, not a Value")
+        if p in seen:
+            raise ValueError(f"{where}: parameter {p!r} appears twice (params[{seen[p]}] and "
+                             f"params[{i}]); it would be updated twice per step")
+        seen[p] = i
+    return params
+
+
+def _check(condition: bool, where: str, message: str) -> None:
+    if not condition:
+        raise ValueError(f"{where}: {message}")
+
+
+class Optimizer:
+    """The shared machinery: parameters, ``lr``, ``zero_grad``, ``step``, state saving.
+
+    A subclass names its hyperparameters (``hyperparameters``) and its per-parameter
+    buffers (``buffers``, PyTorch's state names), checks its settings in ``_validate``
+    and writes the update of one parameter in ``_update(i, x, g)``, which returns the
+    parameter's new value.
+    """
+
+    hyperparameters: tuple[str, ...] = ("lr",)
+    buffers: tuple[str, ...] = ()
+
+    def __init__(self, params: Iterable[Value], **settings):
+        self.params = _parameter_list(params, type(self).__name__)
+        for name, value in settings.items():
+            setattr(self, name, value)
+        self._validate()
+        self.step_count = 0  # steps taken so far (PyTorch keeps it as state['step'])
+        self.state: dict[str, list[float]] = {
+            name: [self._initial_buffer_value(name)] * len(self.params) for name in self.buffers}
+
+    # -- settings ----------------------------------------------------------------
+    @property
+    def lr(self) -> float:
+        """The learning rate (schedulers change it between steps)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0.0:
+            raise ValueError(f"{type(self).__name__}: invalid learning rate lr={value!r} "
+                             "(must be a number >= 0)")
+        self._lr = float(value)
+
+    def _validate(self) -> None:
+        """Raise ValueError for settings PyTorch would reject (negative eps, ...)."""
+
+    def _initial_buffer_value(self, name: str) -> float:
+        return 0.0
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.hyperparameters)
+        n = len(self.params)
+        return f"{type(self).__name__}({n} parameter{'s' * (n != 1)}, {settings})"
+
+    # -- the loop ----------------------------------------------------------------
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0 (gradients add up across backward calls)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self, closure: Optional[Callable[[], Value]] = None):
+        """Update every parameter from its ``grad``; returns ``closure()`` if one is given.
+
+        As in PyTorch, ``closure`` (optional) recomputes the loss and calls
+        ``backward()``; it runs before the update.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for i, p in enumerate(self.params):
+            # Checked before anything moves, so a bad gradient leaves the model unchanged.
+            if not math.isfinite(p.grad):
+                name = f" ({p.label})" if p.label else ""
+                raise FloatingPointError(
+                    f"{type(self).__name__}.step: parameter {i}{name} has gradient {p.grad!r}; "
+                    "the loss overflowed or was NaN -- try a smaller learning rate")
+        self.step_count += 1
+        for i, p in enumerate(self.params):
+            p.data = self._update(i, p.data, p.grad)
+        return loss
+
+    def _update(self, i: int, x: float, g: float) -> float:
+        raise NotImplementedError
+
+    # -- saving ------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Settings, step count and buffers as plain numbers and lists (JSON-able).
+
+        ``state[name][i]`` belongs to ``params[i]``; the buffer names are PyTorch's
+        (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``, ...).
+        """
+        settings = {}
+        for name in self.hyperparameters:
+            value = getattr(self, name)
+            settings[name] = list(value) if isinstance(value, tuple) else value
+        return {"optimizer": type(self).__name__, "hyperparameters": settings,
+                "step": self.step_count, "state": {k: list(v) for k, v in self.state.items()}}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore what :meth:`state_dict` returned (for an optimizer over as many params)."""
+        where = f"{type(self).__name__}.load_state_dict"
+        kind = state_dict.get("optimizer")
+        if kind != type(self).__name__:
+            raise ValueError(f"{where}: this state belongs to a {kind!r} optimizer")
+        for name in self.buffers:
+            values = state_dict["state"].get(name)
+            if values is None:
+                raise ValueError(f"{where}: the state has no buffer {name!r}")
+            if len(values) != len(self.params):
+                raise ValueError(f"{where}: buffer {name!r} has {len(values)} values but the "
+                                 f"optimizer has {len(self.params)} parameters")
+        for name, value in state_dict["hyperparameters"].items():
+            if name not in self.hyperparameters:
+                raise ValueError(f"{where}: unknown setting {name!r}")
+            setattr(self, name, tuple(value) if isinstance(value, list) else value)
+        self._validate()
+        self.step_count = int(state_dict["step"])
+        self.state = {name: [float(v) for v in state_dict["state"][name]] for name in self.buffers}
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum, Nesterov and weight decay.
+
+    For each parameter x with gradient g (PyTorch's rule):
+    g += weight_decay * x; with momentum, b = g on the first step and
+    b = momentum * b + (1 - dampening) * g after, then g = g + momentum * b (Nesterov)
+    or g = b; finally x -= lr * g.
+
+    >>> from autograd import Value
+    >>> x = Value(1.0); x.grad = 0.5
+    >>> SGD([x], lr=0.1).step(); x.data
+    0.95
+    """
+
+    hyperparameters = ("lr", "momentum", "dampening", "nesterov", "weight_decay")
+    buffers = ("momentum_buffer",)
+
+    def __init__(self, params: Iterable[Value], lr: float = 0.001, momentum: float = 0.0,
+                 dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
+        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening,
+                         nesterov=nesterov, weight_decay=weight_decay)
+
+    def _validate(self) -> None:
+        where = "SGD"
+        _check(self.momentum >= 0.0, where, f"invalid momentum={self.momentum!r} (must be >= 0)")
+        _check(self.weight_decay >= 0.0, where,
+               f"invalid weight_decay={self.weight_decay!r} (must be >= 0)")
+        _check(not self.nesterov or (self.momentum > 0.0 and self.dampening == 0.0), where,
+               "nesterov=True needs momentum > 0 and dampening = 0")
+
+    def _update(self, i: int, x: float, g: float) -> float:
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        if self.momentum:
+            b = self.state["momentum_buffer"]
+            b[i] = g if self.step_count == 1 else self.momentum * b[i] + (1.0 - self.dampening) * g
+            g = g + self.momentum * b[i] if self.nesterov else b[i]
+        return x - self.lr * g
+
+
+class Adagrad(Optimizer):
+    """Adagrad: each parameter's step is divided by the root of its summed squared gradients.
+
+    clr = lr / (1 + (t - 1) * lr_decay); sum += g²; x -= clr * g / (sqrt(sum) + eps),
+    with g += weight_decay * x first.  Parameters that have seen large gradients take
+    smaller steps from then on.
+
+    >>> from autograd import Value
+    >>> x = Value(1.0); x.grad = 4.0
+    >>> Adagrad([x], lr=0.5).step(); round(x.data, 6)   # 1 - 0.5 * 4 / 4
+    0.5
+    """
+
+    hyperparameters = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+    buffers = ("sum",)
+
+    def __init__(self, params: Iterable[Value], lr: float = 0.01, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10):
+        super().__init__(params, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                         initial_accumulator_value=initial_accumulator_value, eps=eps)
+
+    def _validate(self) -> None:
+        where = "Adagrad"
+        _check(self.lr_decay >= 0.0, where, f"invalid lr_decay={self.lr_decay!r} (must be >= 0)")
+        _check(self.weight_decay >= 0.0, where,
+               f"invalid weight_decay={self.weight_decay!r} (must be >= 0)")
+        _check(self.initial_accumulator_value >= 0.0, where,
+               f"invalid initial_accumulator_value={self.initial_accumulator_value!r} (must be >= 0)")
+        _check(self.eps >= 0.0, where, f"invalid eps={self.eps!r} (must be >= 0)")
+
+    def _initial_buffer_value(self, name: str) -> float:
+        return float(self.initial_accumulator_value)
+
+    def _update(self, i: int, x: float, g: float) -> float:
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        clr = self.lr / (1.0 + (self.step_count - 1) * self.lr_decay)
+        s = self.state["sum"]
+        s[i] += g * g
+        return x - clr * (g / (math.sqrt(s[i]) + self.eps))
+
+
+class RMSprop(Optimizer):
+    """RMSprop: divide each step by a running root-mean-square of recent gradients.
+
+    v = alpha * v + (1 - alpha) * g²; centered also tracks the mean gradient
+    m = alpha * m + (1 - alpha) * g and uses v - m² (a variance) instead of v.
+    denom = sqrt(...) + eps; with momentum, b = momentum * b + g / denom and x -= lr * b,
+    otherwise x -= lr * g / denom.
+
+    >>> from autograd import Value
+    >>> x = Value(1.0); x.grad = 2.0
+    >>> RMSprop([x], lr=0.01, alpha=0.0).step(); round(x.data, 6)   # 1 - 0.01 * 2 / 2
+    0.99
+    """
+
+    hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
+    buffers = ("square_avg", "momentum_buffer", "grad_avg")
+
+    def __init__(self, params: Iterable[Value], lr: float = 0.01, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False):
+        super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                         momentum=momentum, centered=centered)
+
+    def _validate(self) -> None:
+        where = "RMSprop"
+        _check(self.alpha >= 0.0, where, f"invalid alpha={self.alpha!r} (must be >= 0)")
+        _check(self.eps >= 0.0, where, f"invalid eps={self.eps!r} (must be >= 0)")
+        _check(self.momentum >= 0.0, where, f"invalid momentum={self.momentum!r} (must be >= 0)")
+        _check(self.weight_decay >= 0.0, where,
+               f"invalid weight_decay={self.weight_decay!r} (must be >= 0)")
+
+    def _update(self, i: int, x: float, g: float) -> float:
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        v = self.state["square_avg"]
+        v[i] = self.alpha * v[i] + (1.0 - self.alpha) * g * g
+        if self.centered:
+            m = self.state["grad_avg"]
+            m[i] = self.alpha * m[i] + (1.0 - self.alpha) * g
+            # v - m² is a variance, never negative in exact arithmetic; max() stops a
+            # rounding error of -1e-20 from becoming sqrt of a negative number.
+            denom = math.sqrt(max(v[i] - m[i] * m[i], 0.0)) + self.eps
+        else:
+            denom = math.sqrt(v[i]) + self.eps
+        if self.momentum > 0.0:
+            b = self.state["momentum_buffer"]
+            b[i] = self.momentum * b[i] + g / denom
+            return x - self.lr * b[i]
+        return x - self.lr * (g / denom)
+
+
+class Adam(Optimizer):
+    """Adam: momentum (first moment m) and RMSprop (second moment v), bias-corrected.
+
+    m = b1 * m + (1 - b1) * g;  v = b2 * v + (1 - b2) * g²;
+    x -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+    The corrections undo the pull toward 0 of averages that start at 0.  With
+    ``amsgrad=True`` the running maximum of v is used instead of v.
+
+    >>> from autograd import Value
+    >>> x = Value(1.0); x.grad = 123.0
+    >>> Adam([x], lr=0.1).step(); round(x.data, 6)   # the first step is about lr, whatever g is
+    0.9
+    """
+
+    hyperparameters = ("lr", "betas", "eps", "weight_decay", "amsgrad")
+    buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    decoupled_weight_decay = False
+
+    def __init__(self, params: Iterable[Value], lr: float = 0.001,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False):
+        super().__init__(params, lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad)
+
+    def _validate(self) -> None:
+        where = type(self).__name__
+        _check(len(self.betas) == 2, where,
+               f"betas must be a pair (beta1, beta2), got {self.betas!r}")
+        for k, beta in enumerate(self.betas):
+            _check(0.0 <= beta < 1.0, where, f"invalid beta parameter at index {k}: {beta!r} "
+                   "(must be in [0, 1))")
+        _check(self.eps >= 0.0, where, f"invalid eps={self.eps!r} (must be >= 0)")
+        _check(self.weight_decay >= 0.0, where,
+               f"invalid weight_decay={self.weight_decay!r} (must be >= 0)")
+
+    def _update(self, i: int, x: float, g: float) -> float:
+        beta1, beta2 = self.betas
+        if self.weight_decay:
+            if self.decoupled_weight_decay:   # AdamW: shrink the weight itself
+                x = x * (1.0 - self.lr * self.weight_decay)
+            else:                             # Adam: L2 penalty added to the gradient
+                g = g + self.weight_decay * x
+        m, v = self.state["exp_avg"], self.state["exp_avg_sq"]
+        m[i] = beta1 * m[i] + (1.0 - beta1) * g
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
+        t = self.step_count
+        step_size = self.lr / (1.0 - beta1 ** t)
+        second_moment = v[i]
+        if self.amsgrad:
+            v_max = self.state["max_exp_avg_sq"]
+            v_max[i] = max(v_max[i], v[i])
+            second_moment = v_max[i]
+        denom = math.sqrt(second_moment) / math.sqrt(1.0 - beta2 ** t) + self.eps
+        return x - step_size * (m[i] / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: x *= 1 - lr * weight_decay before the Adam step.
+
+    Unlike Adam's ``weight_decay`` (an L2 term added to g, then rescaled by Adam), the
+    decay here shrinks every weight by the same fraction.  Default weight_decay=0.01.
+
+    >>> from autograd import Value
+    >>> x = Value(1.0); x.grad = 0.0
+    >>> AdamW([x], lr=0.1, weight_decay=0.5).step(); round(x.data, 6)   # 1 * (1 - 0.05)
+    0.95
+    """
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params: Iterable[Value], lr: float = 0.001,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.01, amsgrad: bool = False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad)
+
+
+# ---------------------------------------------------------------------------
+# Learning-rate schedules
+
+class LRScheduler:
+    """Changes ``optimizer.lr`` each time ``step()`` is called (once per epoch, usually).
+
+    Like PyTorch's schedulers it is chainable: it multiplies the optimizer's current
+    ``lr``, so a change made by hand in between is kept.
+    """
+
+    def __init__(self, optimizer: Optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__}: expected an optimizer, "
+                            f"got {type(optimizer).__name__} {optimizer!r}")
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+
+    def factor(self, epoch: int) -> float:
+        """What to multiply lr by on reaching ``epoch``."""
+        raise NotImplementedError
+
+    def step(self) -> None:
+        """Advance one epoch and update the optimizer's ``lr``."""
+        self.last_epoch += 1
+        self.optimizer.lr = self.optimizer.lr * self.factor(self.last_epoch)
+
+    def get_last_lr(self) -> list[float]:
+        """The current learning rate, in a list as in PyTorch (one entry per param group)."""
+        return [self.optimizer.lr]
+
+    def state_dict(self) -> dict:
+        """The schedule's settings and position, as plain numbers."""
+        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.__dict__.update(state_dict)
+
+
+class StepLR(LRScheduler):
+    """Multiply lr by ``gamma`` every ``step_size`` epochs.
+
+    >>> from autograd import Value
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = StepLR(opt, step_size=2, gamma=0.5)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     schedule.step(); lrs.append(schedule.get_last_lr()[0])
+    >>> lrs
+    [1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
+        if not gamma > 0.0:
+            raise ValueError(f"StepLR: gamma must be > 0, got {gamma!r}")
+        super().__init__(optimizer)
+        self.step_size, self.gamma = step_size, float(gamma)
+
+    def factor(self, epoch: int) -> float:
+        return self.gamma if epoch % self.step_size == 0 else 1.0
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply lr by ``gamma`` every epoch: lr_t = lr_0 * gamma^t.
+
+    >>> from autograd import Value
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = ExponentialLR(opt, gamma=0.5)
+    >>> schedule.step(); schedule.step(); schedule.get_last_lr()
+    [0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, gamma: float):
+        if not gamma > 0.0:
+            raise ValueError(f"ExponentialLR: gamma must be > 0, got {gamma!r}")
+        super().__init__(optimizer)
+        self.gamma = float(gamma)
+
+    def factor(self, epoch: int) -> float:
+        return self.gamma
