@@ -1,0 +1,578 @@
+"""Plots for learning: activations, training curves, decision boundaries, optimizer paths, weights.
+
+Every number drawn here comes from the engine itself.  An activation's derivative is
+not a formula typed in a second time: each point is a forward pass through a Value
+followed by a backward pass, so the picture shows exactly what backpropagation uses.
+Optimizer paths are real runs of ``zero_grad() / loss.backward() / step()``.
+
+Each function returns a ``matplotlib.figure.Figure``.  In a notebook it shows itself
+(once: pyplot does not keep it); in a script, save it with ``fig.savefig('name.png')``.
+matplotlib is imported only when a plot is made, so ``import nn`` stays light.
+"""
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, Union
+
+import numpy as np
+
+from autograd import Value, grad, no_grad
+
+if TYPE_CHECKING:  # matplotlib is imported lazily, see _new_figure
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "activation_curve", "plot_activation", "plot_history",
+    "plot_decision_boundary", "optimizer_paths", "plot_optimizer_paths", "plot_weights",
+]
+
+ActivationLike = Union[str, Callable[[Value], Value]]
+
+# Each activation by name, as the Value method the engine differentiates.
+_ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
+    "identity": lambda v: v,
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "elu": Value.elu,
+    "softplus": Value.softplus,
+}
+
+# Activations whose slope dies away on both sides: the cause of vanishing gradients.
+SATURATING = ("sigmoid", "tanh")
+
+
+def _new_figure(ncols: int = 1, nrows: int = 1, figsize=None) -> tuple[Figure, Any]:
+    """A Figure with a grid of axes, handed back to the caller rather than kept by pyplot.
+
+    Creating it through pyplot sets up the notebook's inline display; closing it at
+    once means pyplot neither shows it a second time at the end of the cell nor
+    keeps it in its list of open figures.
+    """
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=figsize, layout="constrained")
+    plt.close(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def _colors() -> list:
+    from matplotlib import colormaps
+
+    return list(colormaps["tab10"].colors)
+
+
+# ---------------------------------------------------------------------------
+# Activations
+
+
+def _activation_function(activation: ActivationLike) -> tuple[str, Callable[[Value], Value]]:
+    if isinstance(activation, str):
+        f = _ACTIVATIONS.get(activation)
+        if f is None:
+            raise ValueError(f"plot_activation: unknown activation {activation!r}; "
+                             f"choose one of {sorted(_ACTIVATIONS)} or pass a function of a Value")
+        return activation, f
+    if callable(activation):
+        return getattr(activation, "__name__", "f"), activation
+    raise TypeError(f"plot_activation: an activation is a name or a function of a Value, "
+                    f"got {type(activation).__name__} {activation!r}")
+
+
+def activation_curve(activation: ActivationLike, x: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) and f'(x) at each x, both from the engine: a forward pass and a backward pass.
+
+    >>> f, slope = activation_curve('sigmoid', [0.0, 10.0])
+    >>> float(f[0]), float(slope[0])
+    (0.5, 0.25)
+    >>> bool(slope[1] < 1e-4)  # saturated: almost no gradient gets through
+    True
+    """
+    name, f = _activation_function(activation)
+    values, slopes = [], []
+    for xi in x:
+        v = Value(float(xi))
+        out = f(v)
+        if not isinstance(out, Value):
+            raise TypeError(f"activation_curve: {name}(Value) must return a Value, "
+                            f"got {type(out).__name__} {out!r}")
+        values.append(out.data)
+        slopes.append(grad(out, v))  # d out / d v, by the chain rule the engine runs
+    return np.array(values), np.array(slopes)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) indices of each run of True in mask."""
+    runs, start = [], None
+    for i, m in enumerate(mask):
+        if m and start is None:
+            start = i
+        elif not m and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(mask) - 1))
+    return runs
+
+
+def plot_activation(name_or_names: ActivationLike | Sequence[ActivationLike],
+                    x_range: tuple[float, float] = (-6.0, 6.0), num: int = 241,
+                    saturation_threshold: float | None = 0.1,
+                    figsize: tuple[float, float] = (10.0, 4.0)) -> Figure:
+    """Activation functions (left) beside their derivatives (right), one line each.
+
+    The derivative is what the engine's backward pass computes at each x.  Where a
+    sigmoid or tanh derivative is below ``saturation_threshold`` the region is shaded:
+    a gradient passing through a neuron there is multiplied by almost nothing, and
+    through a few such layers it vanishes.  ``saturation_threshold=None`` turns the
+    shading off.  Names: identity, sigmoid, tanh, relu, leaky_relu, elu, softplus,
+    or any function of a Value (``lambda v: v.leaky_relu(0.2)``).
+
+    >>> fig = plot_activation(['sigmoid', 'tanh'])
+    >>> len(fig.axes), [text.get_text() for text in fig.legends[0].get_texts()]
+    (2, ['sigmoid', 'tanh'])
+    """
+    single = isinstance(name_or_names, str) or callable(name_or_names)
+    names = [name_or_names] if single else list(name_or_names)
+    if not names:
+        raise ValueError("plot_activation: give at least one activation")
+    lo, hi = (float(v) for v in x_range)
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"plot_activation: x_range must be (low, high) with low < high, got {x_range!r}")
+    if num < 2:
+        raise ValueError(f"plot_activation: num must be at least 2 points, got {num!r}")
+
+    x = np.linspace(lo, hi, num)
+    fig, axes = _new_figure(2, figsize=figsize)
+    ax_f, ax_d = axes[0]
+    colors = _colors()
+    shaded = []
+    for i, activation in enumerate(names):
+        label, _ = _activation_function(activation)
+        values, slopes = activation_curve(activation, x)
+        color = colors[i % len(colors)]
+        ax_f.plot(x, values, color=color, label=label)
+        ax_d.plot(x, slopes, color=color, label=label)
+        if saturation_threshold is not None and activation in SATURATING:
+            shaded.append((label, color, slopes < saturation_threshold))
+
+    for k, (label, color, mask) in enumerate(shaded):
+        for first, last in _runs(mask):
+            for ax in (ax_f, ax_d):
+                ax.axvspan(x[first], x[last], color=color, alpha=0.08, linewidth=0)
+            ax_d.text((x[first] + x[last]) / 2, 0.92 - 0.1 * k,
+                      f"{label} saturated", color=color, ha="center", va="top", fontsize=8,
+                      transform=ax_d.get_xaxis_transform())
+    if shaded:
+        ax_d.axhline(saturation_threshold, color="gray", linestyle=":", linewidth=1)
+        ax_d.text(0.01, saturation_threshold, f" f′ = {saturation_threshold:g}", color="gray",
+                  fontsize=8, va="bottom", transform=ax_d.get_yaxis_transform())
+
+    ax_f.set(title="activation f(x)", xlabel="x", ylabel="f(x)")
+    ax_d.set(title="derivative f′(x), from the backward pass", xlabel="x", ylabel="f′(x)")
+    for ax in (ax_f, ax_d):
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.grid(True, alpha=0.3)
+    # One legend for both panels, below them, so it hides no part of a curve.
+    fig.legend(*ax_f.get_legend_handles_labels(), loc="outside lower center",
+               ncols=min(len(names), 7), fontsize=9, frameon=False)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Training history
+
+
+def _floats(history: Mapping, key: str) -> list[float]:
+    values = history.get(key) or []
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise TypeError(f"plot_history: history[{key!r}] must be a list of numbers, "
+                        f"got {values!r}") from None
+
+
+def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None,
+                 figsize: tuple[float, float] | None = None) -> Figure:
+    """Loss and accuracy per epoch, training beside validation.
+
+    ``history`` is what ``nn.fit`` returns (a dict of lists ``'loss'``, ``'accuracy'``,
+    ``'val_loss'``, ``'val_accuracy'``).  Empty accuracy lists drop the accuracy panel,
+    empty validation lists drop those lines.  The epoch of the lowest validation loss
+    is marked: after it the training loss keeps falling while the validation loss rises,
+    and that widening gap is overfitting.
+
+    >>> fig = plot_history({'loss': [0.9, 0.5, 0.3], 'val_loss': [1.0, 0.7, 0.8],
+    ...                     'accuracy': [], 'val_accuracy': []})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['loss']
+    """
+    if not isinstance(history, Mapping):
+        raise TypeError(f"plot_history: history must be a dict of lists (what nn.fit returns), "
+                        f"got {type(history).__name__}")
+    loss, val_loss = _floats(history, "loss"), _floats(history, "val_loss")
+    accuracy, val_accuracy = _floats(history, "accuracy"), _floats(history, "val_accuracy")
+    if not loss:
+        raise ValueError("plot_history: history['loss'] is empty or missing; train for at least one epoch")
+
+    from matplotlib.ticker import MaxNLocator
+
+    panels = [("loss", loss, val_loss)]
+    if accuracy or val_accuracy:
+        panels.append(("accuracy", accuracy, val_accuracy))
+    fig, axes = _new_figure(len(panels), figsize=figsize or (5.0 * len(panels), 4.0))
+
+    best = None
+    finite_val = [(v, epoch) for epoch, v in enumerate(val_loss, start=1) if math.isfinite(v)]
+    if finite_val:
+        best = min(finite_val)  # (lowest loss, its epoch); the first epoch wins a tie
+
+    for ax, (name, train, val) in zip(axes[0], panels):
+        if train:
+            ax.plot(range(1, len(train) + 1), train, marker=".", label=f"training {name}")
+        if val:
+            ax.plot(range(1, len(val) + 1), val, marker=".", label=f"validation {name}")
+        if best is not None:
+            ax.axvline(best[1], color="gray", linestyle="--", linewidth=1,
+                       label=f"lowest validation loss (epoch {best[1]})")
+        if name == "loss" and best is not None:
+            ax.plot([best[1]], [best[0]], marker="*", markersize=12, color="crimson", linestyle="")
+        ax.set(title=name, xlabel="epoch", ylabel=name)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Decision boundary
+
+
+def _scores(model_or_predict, points: np.ndarray) -> np.ndarray:
+    predict = getattr(model_or_predict, "predict", None)
+    if predict is None:
+        if not callable(model_or_predict):
+            raise TypeError("plot_decision_boundary: pass a model with predict(X) or a function "
+                            f"of an (n, 2) array, got {type(model_or_predict).__name__}")
+        predict = model_or_predict
+    out = predict(points)
+    try:
+        scores = np.array([float(s) for s in out]) if np.ndim(out) == 1 else np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError("plot_decision_boundary: predict(X) must return numbers, "
+                        f"got {type(out).__name__} {out!r:.80}") from None
+    if scores.ndim == 2 and scores.shape[1] == 1:
+        scores = scores[:, 0]
+    if scores.ndim not in (1, 2) or len(scores) != len(points):
+        raise ValueError(f"plot_decision_boundary: predict(X) on {len(points)} points returned shape "
+                         f"{scores.shape}; expected ({len(points)},) scores or "
+                         f"({len(points)}, k) class scores")
+    return scores
+
+
+def _label_text(label) -> str:
+    label = label.item() if hasattr(label, "item") else label
+    return f"{label:g}" if isinstance(label, float) else str(label)
+
+
+def plot_decision_boundary(model_or_predict: Any, X: Any, y: Any, resolution: int = 60,
+                           threshold: float = 0.0, margin: float = 0.1, title: str | None = None,
+                           ax: Axes | None = None) -> Figure:
+    """The regions a 2-D classifier assigns to each class, with the data on top.
+
+    The model is asked about every point of a ``resolution`` x ``resolution`` grid
+    covering the data.  The default 60 x 60 = 3,600 forward passes take one to two
+    seconds for a scalar-engine MLP(2, [16, 16, 1]); 200 x 200 would take eleven times
+    longer, for a picture that looks much the same.
+
+    ``model_or_predict`` is a model with ``predict(X)`` or a function of an (n, 2)
+    array, returning either (n,) scores or (n, k) class scores:
+
+    * (n,) scores: binary.  A score above ``threshold`` means the larger label of ``y``
+      (+1 for labels -1/+1, 1 for 0/1).  Keep ``threshold=0`` for a perceptron, hinge
+      or logit output; use ``threshold=0.5`` for a sigmoid probability.  The line where
+      the score equals the threshold is drawn in black.
+    * (n, k) scores: class = argmax, and ``y`` holds class indices 0..k-1.
+
+    >>> X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0]]); y = np.array([-1, 1, 1])
+    >>> fig = plot_decision_boundary(lambda P: P[:, 0] + P[:, 1] - 0.5, X, y, resolution=20)
+    >>> len(fig.axes[0].collections[-1].get_offsets())  # the scatter of the data
+    3
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        raise ValueError(f"plot_decision_boundary: X must have shape (n, 2) with n > 0, got {X.shape}")
+    if y.ndim == 2:  # one-hot targets
+        y = y.argmax(axis=1)
+    if y.shape != (len(X),):
+        raise ValueError(f"plot_decision_boundary: y must have one label per row of X "
+                         f"({len(X)}), got shape {y.shape}")
+    if int(resolution) < 2:
+        raise ValueError(f"plot_decision_boundary: resolution must be at least 2, got {resolution!r}")
+    resolution = int(resolution)
+
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = margin * np.where(hi > lo, hi - lo, 1.0)
+    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
+    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
+    xx, yy = np.meshgrid(gx, gy)
+    scores = _scores(model_or_predict, np.column_stack([xx.ravel(), yy.ravel()]))
+
+    labels = np.unique(y)
+    if scores.ndim == 1:
+        if len(labels) > 2:
+            raise ValueError(f"plot_decision_boundary: predict(X) gives one score per point (binary) "
+                             f"but y has {len(labels)} labels {labels.tolist()}")
+        labels = labels if len(labels) == 2 else np.array([labels[0] - 1, labels[0]])
+        region = (scores > threshold).astype(int)  # 1 = the larger label
+        y_index = np.searchsorted(labels, y)
+    else:
+        k = scores.shape[1]
+        if not np.all(np.isin(labels, np.arange(k))):
+            raise ValueError(f"plot_decision_boundary: predict(X) gives {k} class scores, so y must "
+                             f"hold class indices 0..{k - 1}, got labels {labels.tolist()}")
+        labels = np.arange(k)
+        region = scores.argmax(axis=1)
+        y_index = y.astype(int)
+
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+
+    if ax is None:
+        fig, axes = _new_figure(figsize=(5.5, 5.0))
+        ax = axes[0, 0]
+    else:
+        fig = ax.figure
+    colors = [_colors()[i % 10] for i in range(len(labels))]
+    levels = np.arange(len(labels) + 1) - 0.5
+    ax.contourf(xx, yy, region.reshape(xx.shape), levels=levels, cmap=ListedColormap(colors),
+                alpha=0.3)
+    handles = [Line2D([], [], marker="o", linestyle="", color=c, markeredgecolor="black",
+                      label=f"class {_label_text(label)}") for c, label in zip(colors, labels)]
+    if scores.ndim == 1 and scores.min() < threshold < scores.max():
+        ax.contour(xx, yy, scores.reshape(xx.shape), levels=[threshold], colors="black",
+                   linewidths=1.5)
+        handles.append(Line2D([], [], color="black", label=f"score = {threshold:g}"))
+    ax.scatter(X[:, 0], X[:, 1], c=[colors[i] for i in y_index], edgecolors="black",
+               linewidths=0.5, s=25)
+    ax.set(title=title or "decision boundary", xlabel="$x_1$", ylabel="$x_2$")
+    ax.legend(handles=handles, fontsize=8, loc="best")
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Optimizer paths
+
+
+def optimizer_paths(loss_fn: Callable[[Value, Value], Value], optimizers: Mapping[str, Callable],
+                    start: tuple[float, float], steps: int = 100) -> dict[str, np.ndarray]:
+    """Where each optimizer walks from ``start``: name -> array of (x, y), one row per step.
+
+    For each optimizer two Values start at ``start`` and ``steps`` times it runs
+    ``zero_grad()``, ``loss_fn(x, y).backward()``, ``step()``.  ``optimizers`` maps a
+    name to a factory that takes the list ``[x, y]`` and returns an optimizer.  A path
+    has ``steps + 1`` rows, fewer if the run diverged (a coordinate or the loss
+    stopped being a finite number): it ends at the last finite point.
+
+    >>> from nn.optim import SGD
+    >>> paths = optimizer_paths(lambda x, y: x**2 + 10 * y**2,
+    ...                         {'SGD': lambda p: SGD(p, lr=0.04)}, start=(1.0, 1.0), steps=2)
+    >>> paths['SGD'].round(3).tolist()
+    [[1.0, 1.0], [0.92, 0.2], [0.846, 0.04]]
+    """
+    if not isinstance(optimizers, Mapping) or not optimizers:
+        raise TypeError("optimizer_paths: optimizers must be a non-empty dict name -> "
+                        "factory(params) returning an optimizer")
+    x0, y0 = (float(v) for v in start)
+    if int(steps) < 0:
+        raise ValueError(f"optimizer_paths: steps must be 0 or more, got {steps!r}")
+    paths = {}
+    for name, make_optimizer in optimizers.items():
+        x, y = Value(x0, label="x"), Value(y0, label="y")
+        optimizer = make_optimizer([x, y])
+        if not (callable(getattr(optimizer, "step", None))
+                and callable(getattr(optimizer, "zero_grad", None))):
+            raise TypeError(f"optimizer_paths: optimizers[{name!r}]([x, y]) must return an optimizer "
+                            f"with step() and zero_grad(), got {type(optimizer).__name__}")
+        path = [(x0, y0)]
+        for _ in range(int(steps)):
+            optimizer.zero_grad()
+            try:
+                loss = loss_fn(x, y)
+            except (OverflowError, ValueError, ZeroDivisionError):
+                break  # the walk left the region where loss_fn is defined: diverged
+            if not isinstance(loss, Value):
+                raise TypeError(f"optimizer_paths: loss_fn(x, y) must return a Value, "
+                                f"got {type(loss).__name__} {loss!r}")
+            if not math.isfinite(loss.data):
+                break
+            loss.backward()
+            optimizer.step()
+            if not (math.isfinite(x.data) and math.isfinite(y.data)):
+                break
+            path.append((x.data, y.data))
+        paths[name] = np.array(path)
+    return paths
+
+
+def _loss_at(loss_fn, point) -> float:
+    """loss_fn at one point as a float, inf where it is undefined."""
+    with no_grad():
+        try:
+            value = float(loss_fn(Value(float(point[0])), Value(float(point[1]))))
+        except (OverflowError, ValueError, ZeroDivisionError):
+            return math.inf
+    return value if math.isfinite(value) else math.inf
+
+
+def _loss_grid(loss_fn, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """loss_fn at every grid point, as floats (no graph is built); NaN where it is undefined."""
+    z = np.array([[_loss_at(loss_fn, (xv, yv)) for xv in gx] for yv in gy])
+    z[~np.isfinite(z)] = np.nan
+    return z
+
+
+def plot_optimizer_paths(loss_fn: Callable[[Value, Value], Value],
+                         optimizers: Mapping[str, Callable], start: tuple[float, float],
+                         steps: int = 100, x_range: tuple[float, float] | None = None,
+                         y_range: tuple[float, float] | None = None, resolution: int = 60,
+                         minimum: tuple[float, float] | None = None, title: str | None = None,
+                         ax: Axes | None = None) -> Figure:
+    """Contours of a 2-D loss surface with the path each optimizer takes on it.
+
+    The paths come from :func:`optimizer_paths` and are also kept on the figure as
+    ``fig.paths`` (name -> array of shape (steps + 1, 2)) so a lesson can check them.
+    The contours are ``loss_fn`` evaluated on a ``resolution`` x ``resolution`` grid;
+    the ranges default to the box around the start and every path that ends lower
+    than it began (a climbing path is still drawn, and may leave the picture).  ``minimum`` marks a known
+    minimum with a star (e.g. (1, 1) for the Rosenbrock function).
+
+    >>> from nn.optim import SGD
+    >>> fig = plot_optimizer_paths(lambda x, y: x**2 + 10 * y**2,
+    ...                            {'SGD': lambda p: SGD(p, lr=0.04)}, start=(1.0, 1.0), steps=20)
+    >>> fig.paths['SGD'].shape
+    (21, 2)
+    """
+    paths = optimizer_paths(loss_fn, optimizers, start, steps)
+    # The default box leaves out paths that end higher than they began: one
+    # climbing path would otherwise squash every other path into a dot.
+    descending = [path for path in paths.values()
+                  if _loss_at(loss_fn, path[-1]) <= _loss_at(loss_fn, path[0])]
+    points = np.vstack([[start], *(descending or paths.values()),
+                        [minimum] if minimum is not None else np.empty((0, 2))])
+
+    def box(axis: int, given) -> tuple[float, float]:
+        if given is not None:
+            lo, hi = (float(v) for v in given)
+            if not lo < hi:
+                raise ValueError(f"plot_optimizer_paths: a range must be (low, high) with low < high, "
+                                 f"got {given!r}")
+            return lo, hi
+        lo, hi = points[:, axis].min(), points[:, axis].max()
+        pad = 0.15 * (hi - lo) if hi > lo else 1.0
+        return lo - pad, hi + pad
+
+    (xlo, xhi), (ylo, yhi) = box(0, x_range), box(1, y_range)
+    gx, gy = np.linspace(xlo, xhi, resolution), np.linspace(ylo, yhi, resolution)
+    z = _loss_grid(loss_fn, gx, gy)
+
+    if ax is None:
+        fig, axes = _new_figure(figsize=(6.5, 5.0))
+        ax = axes[0, 0]
+    else:
+        fig = ax.figure
+    finite = z[np.isfinite(z)]
+    if finite.size and finite.max() > finite.min():
+        # Log-spaced levels above the lowest point: a long flat valley floor (Rosenbrock)
+        # gets as many contour lines as the steep walls, where even spacing would put
+        # them all on the walls.
+        height = finite - finite.min()
+        lowest = max(float(np.quantile(height, 0.01)), 1e-12 * height.max())
+        levels = finite.min() + np.geomspace(lowest, height.max(), 15)
+        ax.contourf(gx, gy, z, levels=[finite.min(), *levels], cmap="Blues", alpha=0.6)
+        ax.contour(gx, gy, z, levels=levels, colors="gray", linewidths=0.5, alpha=0.8)
+    colors = _colors()
+    for i, (name, path) in enumerate(paths.items()):
+        diverged = len(path) < steps + 1
+        label = f"{name} (diverged after {len(path) - 1} steps)" if diverged else name
+        ax.plot(path[:, 0], path[:, 1], marker=".", markersize=3, linewidth=1.5,
+                color=colors[i % len(colors)], label=label)
+    ax.plot([start[0]], [start[1]], marker="o", color="black", linestyle="", label="start")
+    if minimum is not None:
+        ax.plot([minimum[0]], [minimum[1]], marker="*", markersize=14, color="gold",
+                markeredgecolor="black", linestyle="", label="minimum")
+    ax.set(xlim=(xlo, xhi), ylim=(ylo, yhi), xlabel="x", ylabel="y",
+           title=title or f"optimizer paths, {steps} steps")
+    ax.legend(fontsize=8)
+    fig.paths = paths
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Weights
+
+
+def _layers(model) -> list:
+    if hasattr(model, "layers"):
+        return list(model.layers)
+    if hasattr(model, "neurons"):
+        return [model]
+    if hasattr(model, "w") and hasattr(model, "b"):  # a Neuron or a Perceptron: one row
+        return [SimpleNamespace(neurons=[model])]
+    raise TypeError(f"plot_weights: expected a model with .layers (an MLP), a layer with .neurons "
+                    f"or a neuron with .w and .b, got {type(model).__name__}")
+
+
+def plot_weights(model: Any, annotate: bool | None = None,
+                 figsize: tuple[float, float] | None = None) -> Figure:
+    """A model's weights as pictures: one heatmap per layer.
+
+    Row j of layer i is neuron j: its weights, one column per input, and its bias
+    in the last column.  ``model`` is an MLP (``.layers``), a Layer (``.neurons``) or
+    a single Neuron or Perceptron (``.w`` and ``.b``).  Red is positive, blue negative, white zero (one colour scale
+    per layer).  ``annotate`` writes each number in its cell; by default only in
+    layers small enough to read (at most 64 cells).
+
+    >>> from types import SimpleNamespace as N
+    >>> neuron = N(w=[Value(0.5), Value(-1.0)], b=Value(0.1))
+    >>> fig = plot_weights(N(layers=[N(neurons=[neuron])]))
+    >>> fig.axes[0].images[0].get_array().tolist()
+    [[0.5, -1.0, 0.1]]
+    """
+    layers = _layers(model)
+    if not layers:
+        raise ValueError("plot_weights: the model has no layers")
+    fig, axes = _new_figure(len(layers), figsize=figsize or (3.2 * len(layers) + 1.0, 3.8))
+    for i, (ax, layer) in enumerate(zip(axes[0], layers)):
+        try:
+            rows = [[float(w) for w in neuron.w] + [float(neuron.b)] for neuron in layer.neurons]
+        except AttributeError:
+            raise TypeError(f"plot_weights: layer {i} must have .neurons, each with .w (list of "
+                            f"Values) and .b") from None
+        if not rows or len({len(r) for r in rows}) != 1:
+            raise ValueError(f"plot_weights: layer {i}'s neurons must all have the same number of "
+                             f"weights, got {[len(r) - 1 for r in rows]}")
+        w = np.array(rows)
+        scale = float(np.abs(w).max()) or 1.0
+        image = ax.imshow(w, cmap="RdBu_r", vmin=-scale, vmax=scale, aspect="auto",
+                          interpolation="nearest")
+        nin = w.shape[1] - 1
+        ax.set_xticks(range(nin + 1), [*(str(k) for k in range(nin)), "b"] if nin <= 12 else
+                      [*("" for _ in range(nin)), "b"])
+        ax.set_yticks(range(len(w)) if len(w) <= 16 else [])
+        ax.axvline(nin - 0.5, color="black", linewidth=1)  # weights | bias
+        ax.set(title=f"layer {i}: {nin} → {len(w)}", xlabel="input (b = bias)", ylabel="neuron")
+        if annotate or (annotate is None and w.size <= 64):
+            for (r, c), value in np.ndenumerate(w):
+                ax.text(c, r, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if abs(value) > 0.6 * scale else "black")
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    return fig
