@@ -13,11 +13,13 @@ library.  Drawing (``draw_graph``) imports graphviz only when it is called.
 from autograd import ops
 from autograd.backward import backward, grad, topological_order, zero_grad
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numeric_grad
+from autograd.graph import draw_graph
 from autograd.nary import linear, sum
+from autograd.steps import backward_frames, backward_steps
 from autograd.value import Value, enable_grad, is_grad_enabled, no_grad
 
 __all__ = [
     "Value", "backward", "grad", "topological_order", "zero_grad", "no_grad", "enable_grad",
     "is_grad_enabled", "gradcheck", "gradgradcheck", "numeric_grad", "GradcheckError",
-    "linear", "sum", "ops",
+    "linear", "sum", "ops", "draw_graph", "backward_steps", "backward_frames",
 ]

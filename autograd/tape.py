@@ -105,11 +105,19 @@ class _Structure:
 
     def __init__(self, fn: Callable, sample: Sequence[float], parameters: Sequence[Value]):
         inputs = [Value(float(x)) for x in sample]
-        output = fn(*inputs)
-        if not isinstance(output, Value):
-            raise TypeError(f"Tape.record: fn must return a Value, got {type(output).__name__}")
-        self.order = topological_order(output)
+        result = fn(*inputs)
+        outputs = [result] if isinstance(result, Value) else list(result)
+        if not outputs or not all(isinstance(v, Value) for v in outputs):
+            raise TypeError("Tape.record: fn must return a Value, or a list of Values whose first "
+                            f"is differentiated, got {result!r}")
+        self.order = topological_order(outputs[0])
         position = {node: i for i, node in enumerate(self.order)}
+        try:
+            # further outputs (say, a model's outputs beside its loss) are read, not differentiated
+            self.extra_outputs = [position[v] for v in outputs[1:]]
+        except KeyError:
+            raise ValueError("Tape.record: every further output must be part of the first output's "
+                             "graph") from None
         input_position = {v: k for k, v in enumerate(inputs)}
         param_position = {p: k for k, p in enumerate(parameters)}
         self.nodes = []
@@ -125,7 +133,8 @@ class _Structure:
 
     def signature(self):
         """The shape of the graph: constants' values left out."""
-        return [entry if entry[0] != _CONSTANT else (_CONSTANT,) for entry in self.nodes]
+        nodes = [entry if entry[0] != _CONSTANT else (_CONSTANT,) for entry in self.nodes]
+        return nodes, self.extra_outputs
 
 
 class Tape:
@@ -150,6 +159,7 @@ class Tape:
         self.parameters = list(parameters)
         self.n_inputs = n_inputs
         self.size = len(structure.nodes)
+        self._extra_rows = structure.extra_outputs
         nodes = structure.nodes
         kinds = [entry[0] for entry in nodes]
         self._input_rows = [i for i, e in enumerate(nodes) if e[0] == _INPUT]
@@ -226,7 +236,8 @@ class Tape:
     def _check_against_scalar(self, fn, rows: np.ndarray) -> None:
         replayed = self.forward(rows)
         for row, value in zip(rows, replayed):
-            scalar = fn(*[Value(float(x)) for x in row]).data
+            result = fn(*[Value(float(x)) for x in row])
+            scalar = (result if isinstance(result, Value) else result[0]).data
             if not abs(scalar - value) <= 1e-9 * max(1.0, abs(scalar)):
                 raise ReplayError(
                     f"Tape.record: replaying the recorded graph gives {value!r} where the scalar engine "
@@ -252,6 +263,12 @@ class Tape:
             raise FloatingPointError("Tape.forward: the output is not finite for some samples "
                                      f"(rows {np.flatnonzero(~np.isfinite(out))[:5].tolist()})")
         return out.copy()
+
+    def extra_outputs(self) -> np.ndarray:
+        """The values of fn's further outputs at the last ``forward``, shape (batch, k)."""
+        if self._values is None:
+            raise RuntimeError("Tape.extra_outputs: call forward first")
+        return self._values[self._extra_rows].T.copy()
 
     def backward(self, scale: float = 1.0) -> np.ndarray:
         """d(output)/d(parameter), summed over the batch and multiplied by ``scale``.

@@ -250,13 +250,14 @@ def _class_index(t, n_classes: int, where: str) -> int:
                      f"{n_classes} class probabilities, got {t!r}")
 
 
-def _class_probabilities(t, n_classes: int, where: str) -> list[float]:
-    probabilities = [float(p.data if isinstance(p, Value) else p) for p in t]
+def _class_probabilities(t, n_classes: int, where: str) -> list:
+    # A Value stays a Value (as targets do elsewhere), so the target is part of the graph.
+    probabilities = [_target_number(p, where) for p in t]
     if len(probabilities) != n_classes:
         raise ValueError(f"{where}: {len(probabilities)} class probabilities for "
                          f"{n_classes} logits; give one per class")
     for p in probabilities:
-        if not 0.0 <= p <= 1.0:
+        if not 0.0 <= float(p) <= 1.0:
             raise ValueError(f"{where}: class probabilities must lie in [0, 1], got {p!r}")
     return probabilities
 

@@ -95,7 +95,7 @@ def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
         optimizer: Union[str, Any, None] = None, epochs: int = 100, batch_size: int | None = 32,
         shuffle: bool = True, validation_data: tuple[Any, Any] | None = None,
         progress: bool = True, seed: int | None = None, lr: float | None = None,
-        scheduler: Any = None) -> History:
+        scheduler: Any = None, replay: bool = False) -> History:
     """Train ``model`` on inputs ``X`` (one row per sample) and targets ``y``.
 
     * ``loss``: a name -- ``'mse'``, ``'mae'`` (regression), ``'cross_entropy'``
@@ -115,6 +115,10 @@ def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
     * ``validation_data``: ``(X_val, y_val)`` evaluated after each epoch, no graph.
     * ``scheduler``: e.g. ``nn.optim.StepLR(optimizer, ...)``; stepped once per epoch.
     * ``progress``: a tqdm progress bar (terminal or notebook) showing loss and accuracy.
+    * ``replay``: record one sample's graph once and replay it over each whole
+      mini-batch with numpy (``autograd.tape``): the same numbers, many times
+      faster.  Raises ``autograd.tape.ReplayError`` when the model's graph depends
+      on the data and cannot be replayed.
 
     The training accuracy of an epoch is measured on the outputs computed during
     that epoch (before each batch's update), as Keras reports it.
@@ -148,8 +152,25 @@ def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
         val_inputs = [_inputs(row, nin) for row in val_rows]
     optimizer = _make_optimizer(optimizer, model, lr)
 
-    # Inputs become Values once, not once per epoch: they are constants of every graph.
-    inputs = [_inputs(row, nin) for row in rows]
+    if replay:
+        step = _ReplayStep(model, base_loss, loss_fn, rows, targets, getattr(model, "nout", None))
+        if validation_data is not None:
+            evaluate = step.evaluator(val_rows, val_targets)
+    else:
+        # Inputs become Values once, not once per epoch: they are constants of every graph.
+        inputs = [_inputs(row, nin) for row in rows]
+
+        def train_epoch(order, epoch):
+            return _train_one_epoch(model, loss_fn, optimizer, inputs, targets, order,
+                                    batch_size, classify, epoch)
+
+        def evaluate():
+            with no_grad():
+                outputs = [model(x) for x in val_inputs]
+                val_loss = _loss(loss_fn, outputs, val_targets).data
+            if classify is None:
+                return val_loss, None
+            return val_loss, _count_correct(classify, outputs, val_targets) / len(val_targets)
     order = list(range(n))
     rng = random.Random(seed)
     history = History()
@@ -163,20 +184,20 @@ def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
         for epoch in epoch_range:
             if shuffle:
                 rng.shuffle(order)
-            loss_value, accuracy = _train_one_epoch(model, loss_fn, optimizer, inputs, targets,
-                                                    order, batch_size, classify, epoch)
+            if replay:
+                loss_value, accuracy = step.train_epoch(optimizer, order, batch_size, epoch)
+            else:
+                loss_value, accuracy = train_epoch(order, epoch)
             if scheduler is not None:
                 scheduler.step()
             history["loss"].append(loss_value)
             if classify is not None:
                 history["accuracy"].append(accuracy)
             if validation_data is not None:
-                with no_grad():
-                    outputs = [model(x) for x in val_inputs]
-                    history["val_loss"].append(_loss(loss_fn, outputs, val_targets).data)
+                val_loss, val_accuracy = evaluate()
+                history["val_loss"].append(val_loss)
                 if classify is not None:
-                    history["val_accuracy"].append(
-                        _count_correct(classify, outputs, val_targets) / len(val_targets))
+                    history["val_accuracy"].append(val_accuracy)
             if bar is not None:
                 bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()
                                  if values}, refresh=False)
@@ -184,6 +205,99 @@ def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
         if bar is not None:
             bar.close()
     return history
+
+
+# -- replay ------------------------------------------------------------------------------
+
+class _ReplayStep:
+    """Training by tape replay: one sample's graph -- the model and its loss --
+    recorded once, then run forward and backward over each mini-batch with numpy.
+
+    Before training, the replayed loss of every training sample (up to 1,000) is
+    checked against the scalar engine's, which catches a loss or model whose
+    graph depends on the data.
+
+    The tape's inputs are a sample's features followed by its targets (a one-hot
+    row for cross-entropy, so that the class is data, not a choice of graph
+    node); its outputs are the sample's loss and then the model's outputs, which
+    give the accuracy.
+    """
+
+    def __init__(self, model: Module, base_loss: LossFn, loss_fn: LossFn, rows: list, targets: list,
+                 nout: int | None):
+        from autograd.tape import Tape
+        self.model, self.base_loss, self.loss_fn = model, base_loss, loss_fn
+        X = np.asarray(rows, dtype=float)
+        self.nin = X.shape[1]
+        self.nout = nout if nout is not None else self._count_outputs(X[0])
+        self.samples = self._samples(X, targets)
+        second = self.samples[1] if len(self.samples) > 1 else None
+        self.tape = Tape.record(self._sample_loss, self.samples[0], model.parameters(),
+                                second_sample=second, check_samples=self.samples[:1000])
+
+    def _count_outputs(self, row) -> int:
+        with no_grad():
+            out = self.model(row.tolist())
+        return len(out) if isinstance(out, (list, tuple)) else 1
+
+    def _samples(self, X: np.ndarray, targets: list) -> np.ndarray:
+        if self.base_loss is losses.cross_entropy:
+            T = np.eye(self.nout)[np.asarray(targets, dtype=int)]
+        else:
+            T = np.asarray(targets, dtype=float).reshape(len(X), -1)
+        return np.hstack([X, T])
+
+    def _sample_loss(self, *leaves: Value) -> list[Value]:
+        xs, ts = list(leaves[:self.nin]), list(leaves[self.nin:])
+        out = self.model(xs)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        if self.base_loss is losses.cross_entropy or len(outs) > 1:
+            loss = _loss(self.loss_fn, [outs], [ts])
+        else:
+            loss = _loss(self.loss_fn, [out], [ts[0]])
+        return [loss, *outs]
+
+    def _accuracy(self, outputs: np.ndarray, samples: np.ndarray) -> float | None:
+        targets = samples[:, self.nin:]
+        if self.base_loss is losses.cross_entropy:
+            return float(np.mean(outputs.argmax(axis=1) == targets.argmax(axis=1)))
+        if self.base_loss is losses.hinge_loss:
+            predicted = np.where(outputs > 0.0, 1.0, -1.0)
+        elif self.base_loss is losses.binary_cross_entropy:
+            predicted = np.where(outputs > 0.5, 1.0, 0.0)
+        elif self.base_loss is losses.binary_cross_entropy_with_logits:
+            predicted = np.where(outputs > 0.0, 1.0, 0.0)
+        else:
+            return None
+        return float(np.mean(np.all(predicted == targets, axis=1)))
+
+    def train_epoch(self, optimizer: Any, order: list[int], batch_size: int,
+                    epoch: int) -> tuple[float, float | None]:
+        total_loss, correct = 0.0, 0.0
+        for start in range(0, len(order), batch_size):
+            batch = self.samples[order[start:start + batch_size]]
+            try:
+                sample_losses = self.tape.forward(batch)
+            except (OverflowError, FloatingPointError) as error:
+                raise FloatingPointError(f"fit: training diverged in epoch {epoch + 1} ({error}); "
+                                         "try a smaller learning rate") from error
+            optimizer.zero_grad()
+            self.tape.accumulate_grads(1.0 / len(batch))   # the gradient of the batch mean
+            optimizer.step()
+            total_loss += float(sample_losses.sum())
+            accuracy = self._accuracy(self.tape.extra_outputs(), batch)
+            if accuracy is not None:
+                correct += accuracy * len(batch)
+        n = len(order)
+        return total_loss / n, (correct / n if self.base_loss in _CLASSIFY else None)
+
+    def evaluator(self, rows: list, targets: list) -> Callable[[], tuple[float, float | None]]:
+        samples = self._samples(np.asarray(rows, dtype=float), targets)
+
+        def evaluate() -> tuple[float, float | None]:
+            val_losses = self.tape.forward(samples)
+            return float(val_losses.mean()), self._accuracy(self.tape.extra_outputs(), samples)
+        return evaluate
 
 
 # -- helpers -----------------------------------------------------------------------------

@@ -109,3 +109,20 @@ def test_replay_reports_bad_input_clearly():
         tape.forward(np.array([[1.0], [-1.0]]))
     with pytest.raises(ValueError, match="shape"):
         tape.forward(np.array([1.0, 2.0]))
+
+
+def test_further_outputs_are_read_not_differentiated():
+    w = Value(1.5)
+
+    def loss_and_output(x, t):
+        out = (w * x).tanh()
+        return (out - t) ** 2, out
+
+    X = np.array([[0.5, 1.0], [-1.0, 0.0], [2.0, 1.0]])
+    tape = Tape.record(loss_and_output, X[0], [w], second_sample=X[1])
+    losses = tape.forward(X)
+    outputs = tape.extra_outputs()
+    np.testing.assert_allclose(outputs[:, 0], np.tanh(1.5 * X[:, 0]), rtol=1e-15)
+    np.testing.assert_allclose(losses, (outputs[:, 0] - X[:, 1]) ** 2, rtol=1e-15)
+    expected = sum(2 * (np.tanh(1.5 * x) - t) * (1 - np.tanh(1.5 * x) ** 2) * x for x, t in X)
+    assert math.isclose(tape.backward()[0], expected, rel_tol=1e-12)
