@@ -18,7 +18,7 @@ MLP(2 -> 8 -> 1, activation='relu')
 >>> model.predict([[0.5, -0.5]]).shape
 (1,)
 """
-from nn import activations, data, losses, metrics, model_selection, optim
+from nn import activations, data, losses, metrics, model_selection, optim, plots
 from nn.activations import get_activation
 from nn.layers import MLP, Layer, Neuron, Perceptron
 from nn.losses import (
