@@ -172,6 +172,26 @@ class Neuron(Module):
     def get_config(self) -> dict:
         return {"nin": self.nin, "activation": _config_activation(self.activation, "save")}
 
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This neuron as ``torch.nn.Sequential(Linear(nin, 1), activation)``, float64 by default.
+
+        >>> Neuron(2, activation='relu', seed=0).to_torch()[1]
+        ReLU()
+        """
+        from nn import torch_bridge  # imports torch only when called
+        return torch_bridge.model_to_torch(self, dtype)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> Neuron:
+        """A Neuron from a ``Linear(nin, 1)``, alone or followed by an activation module.
+
+        >>> import torch
+        >>> Neuron.from_torch(torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Tanh()))
+        Neuron(3, activation='tanh')
+        """
+        from nn import torch_bridge
+        return torch_bridge.model_from_torch(module, cls)
+
 
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; ``neurons`` is their list.
@@ -206,6 +226,26 @@ class Layer(Module):
     def get_config(self) -> dict:
         return {"nin": self.nin, "nout": self.nout,
                 "activation": _config_activation(self.activation, "save")}
+
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This layer as ``torch.nn.Sequential(Linear(nin, nout), activation)``, float64 by default.
+
+        >>> Layer(2, 3, seed=0).to_torch()[0].weight.shape
+        torch.Size([3, 2])
+        """
+        from nn import torch_bridge  # imports torch only when called
+        return torch_bridge.model_to_torch(self, dtype)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> Layer:
+        """A Layer from a ``Linear``, alone or followed by an activation module.
+
+        >>> import torch
+        >>> Layer.from_torch(torch.nn.Linear(3, 2))
+        Layer(3 -> 2, activation='identity')
+        """
+        from nn import torch_bridge
+        return torch_bridge.model_from_torch(module, cls)
 
 
 class MLP(Module):
@@ -266,6 +306,37 @@ class MLP(Module):
         return {"nin": self.nin, "nouts": list(self.nouts),
                 "activation": _config_activation(self.activation, "save"),
                 "output_activation": _config_activation(self.output_activation, "save")}
+
+    def to_torch(self, dtype: Any = None) -> Any:
+        """The same network in PyTorch: a ``torch.nn.Sequential`` of Linear and activation modules.
+
+        Same weights (``weight[j, i]`` is neuron j's ``w[i]``), float64 by default;
+        see ``nn.torch_bridge`` and docs/pytorch.md.
+
+        >>> MLP(2, [4, 1], activation='relu', seed=0).to_torch()
+        Sequential(
+          (0): Linear(in_features=2, out_features=4, bias=True)
+          (1): ReLU()
+          (2): Linear(in_features=4, out_features=1, bias=True)
+          (3): Identity()
+        )
+        """
+        from nn import torch_bridge  # imports torch only when called
+        return torch_bridge.model_to_torch(self, dtype)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """An MLP with the weights of a ``torch.nn.Sequential`` of Linear and activation modules.
+
+        A ValueError names any layer chainrule cannot represent (Conv2d, Dropout, ...).
+
+        >>> import torch
+        >>> MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(),
+        ...                                    torch.nn.Linear(8, 1)))
+        MLP(2 -> 8 -> 1, activation='tanh')
+        """
+        from nn import torch_bridge
+        return torch_bridge.model_from_torch(module, cls)
 
 
 class Perceptron(Module):
