@@ -12,6 +12,8 @@ library.  Drawing (``draw_graph``) imports graphviz only when it is called.
 """
 from autograd import ops
 from autograd.backward import backward, grad, topological_order, zero_grad
+from autograd.diagnostics import ChainruleWarning, check_graph
+from autograd.explain import explain
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numeric_grad
 from autograd.graph import draw_graph
 from autograd.nary import linear, sum
@@ -22,4 +24,5 @@ __all__ = [
     "Value", "backward", "grad", "topological_order", "zero_grad", "no_grad", "enable_grad",
     "is_grad_enabled", "gradcheck", "gradgradcheck", "numeric_grad", "GradcheckError",
     "linear", "sum", "ops", "draw_graph", "backward_steps", "backward_frames",
+    "explain", "check_graph", "ChainruleWarning",
 ]

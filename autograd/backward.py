@@ -11,11 +11,18 @@ primitive table's rules, so they can be differentiated again.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Iterable, Sequence
 
-from autograd.value import Value, enable_grad
+from autograd.value import Value, _to_float, enable_grad
 
 __all__ = ["topological_order", "backward", "grad", "zero_grad"]
+
+# The latest backward(), read by autograd.explain (a weak reference to its root, so
+# the graph is still freed when the learner drops it) and by the optimizers' warning
+# about a forgotten zero_grad() (the leaves whose non-zero grad it added to).
+last_root: weakref.ref | None = None
+last_accumulated: list = []
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -25,6 +32,8 @@ def topological_order(root: Value) -> list[Value]:
     >>> [v.data for v in topological_order(z)]
     [1.0, 2.0, 2.0, 3.0]
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"topological_order(): root must be a Value, got {type(root).__name__} {root!r}")
     order: list[Value] = []
     seen = {root}
     # Each stack entry is a node and an iterator over the parents not yet looked at,
@@ -48,15 +57,27 @@ def topological_order(root: Value) -> list[Value]:
 def backward(root: Value, gradient: float = 1.0) -> None:
     """Add d(root)/d(leaf) to every leaf's ``grad``; recompute every interior ``grad``.
 
+    This call's gradient is added to a leaf's earlier ``grad`` as one number (as
+    in PyTorch), so calling ``backward`` twice gives exactly twice the gradient.
+
     >>> x = Value(3.0); y = x * x
     >>> backward(y); x.grad
     6.0
+    >>> backward(y); x.grad
+    12.0
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward(): root must be a Value, got {type(root).__name__} {root!r}")
+    gradient = _to_float(gradient, "backward(gradient)")
     order = topological_order(root)
+    earlier = []  # leaves' gradients from earlier calls, added back once this one is done
     for node in order:
         if node.parents:
             node.grad = 0.0
-    root.grad += float(gradient)
+        elif node.grad:
+            earlier.append((node, node.grad))
+            node.grad = 0.0
+    root.grad += gradient
     for node in reversed(order):
         upstream_grad = node.grad
         # A zero upstream gradient adds exactly nothing to any parent (local
@@ -65,14 +86,21 @@ def backward(root: Value, gradient: float = 1.0) -> None:
         if upstream_grad:
             for parent, local_grad in zip(node.parents, node.local_grads):
                 parent.grad += upstream_grad * local_grad
+    for leaf, earlier_grad in earlier:
+        leaf.grad += earlier_grad
+    global last_root, last_accumulated
+    last_root, last_accumulated = weakref.ref(root), earlier
 
 
-def grad(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False):
+def grad(output: Value, inputs: Sequence[Value] | Value,
+         create_graph: bool = False) -> list | float | Value:
     """The gradient of ``output`` with respect to each input, leaving ``.grad`` alone.
 
     Returns a list of floats, or of Values when ``create_graph=True``: those are
     ordinary Values built from the primitive table's derivative rules, so they can
-    be differentiated again (second derivatives, Newton's method).
+    be differentiated again (second derivatives, Newton's method).  Given a single
+    Value as ``inputs``, returns a single result.  An input ``output`` does not
+    depend on gets 0.
 
     >>> x = Value(3.0)
     >>> y = x ** 3
@@ -127,7 +155,15 @@ def _gradient_values(output: Value, order: list[Value]) -> dict:
 
 
 def local_grad_values(node: Value) -> tuple:
-    """A node's local derivatives as Values (or constants), from the primitive table."""
+    """A node's local derivatives as Values (or constants), from the primitive table.
+
+    The same rules that filled ``node.local_grads`` with floats, run on the parent
+    Values instead, so the result can be differentiated again.
+
+    >>> x = Value(3.0); y = x * x
+    >>> [g.data for g in local_grad_values(y)], y.local_grads
+    ([3.0, 3.0], (3.0, 3.0))
+    """
     op = node.op
     primitive = getattr(op, "primitive", None)
     if primitive is None:
@@ -139,6 +175,10 @@ def local_grad_values(node: Value) -> tuple:
 
 
 def zero_grad(values: Iterable[Value]) -> None:
-    """Set ``grad`` to 0 for each Value (an optimizer's ``zero_grad`` does this)."""
+    """Set ``grad`` to 0 for each Value (an optimizer's ``zero_grad`` does this).
+
+    >>> x = Value(2.0); (x * x).backward(); zero_grad([x]); x.grad
+    0.0
+    """
     for v in values:
         v.grad = 0.0

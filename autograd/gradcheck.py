@@ -101,10 +101,20 @@ def gradgradcheck(fn: Callable, inputs: Sequence[float], eps: float = 1e-6, atol
     """Check second derivatives: the gradient of each first derivative (built with
     ``grad(create_graph=True)``) against central differences of that first derivative.
 
+    The first derivatives built as Values are first checked against central
+    differences of ``fn`` too: they come from the table's rules run on Values, a
+    different path from the floats ``gradcheck`` checks, and a rule wrong there
+    would otherwise agree with its own finite differences.
+
     >>> gradgradcheck(lambda x: x.tanh(), [0.5])
     True
     """
     xs = [float(x) for x in inputs]
+    values = [Value(x) for x in xs]
+    first = grad(_output(fn(*values), fn), values, create_graph=True)
+    rows = [_Row(i, x, d.data, n) for i, (x, d, n) in enumerate(zip(xs, first, numeric_grad(fn, xs, eps)))]
+    if not _compare(rows, atol, rtol, "first derivative (create_graph=True)", fn, raise_exception):
+        return False
     for j in range(len(xs)):
         def first_derivative(*vs, j=j):
             return grad(_output(fn(*vs), fn), list(vs), create_graph=True)[j]

@@ -12,6 +12,13 @@ Bigger graphs stay readable: ``model=`` names the parameters and groups each
 neuron and layer in a labelled box; ``collapse='neuron'`` or ``'layer'`` draws
 one node per neuron (or layer) application.  graphviz is imported only here,
 and only when a drawing is made.
+
+``check=True`` also checks each leaf's gradient (and, with
+``check_interior=True``, every node's) against central differences and writes
+the numeric slope in its box: a disagreement is drawn red with both numbers,
+a Value that cannot be checked grey (see ``autograd.diagnostics.check_graph``).
+Drawing a graph before ``backward()`` or one too big to read raises a
+``ChainruleWarning`` saying what to do instead.
 """
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from autograd.backward import topological_order
+from autograd.diagnostics import _check, _warn, warn_if_never_backward
 from autograd.value import Value
 
 __all__ = ["draw_graph", "format_number", "MAX_NODES"]
@@ -36,6 +44,10 @@ _OP_FILL = "#f2f2f2"
 _GROUP_FILL = "#ede7f6"
 HIGHLIGHT_FILL = "#f8cbad"
 HIGHLIGHT_EDGE = "#c0392b"
+# The numeric check: a gradient that disagrees with central differences, one not checked.
+MISMATCH_FILL = "#f4a6a6"
+MISMATCH_EDGE = "#c00000"
+UNCHECKED_FILL = "#d9d9d9"
 _FONT = "Helvetica"
 
 
@@ -80,6 +92,7 @@ class _Style:
     grad_text: Callable[[Value], str] | None = None   # replaces the formatted grad
     grad_width: Callable[[Value], int] | None = None  # minimum width of the grad cell (points)
     title: Callable[[Value], str] | None = None       # a name for unlabelled Values
+    note: dict = field(default_factory=dict)          # Value -> one more cell (the numeric check)
 
 
 @dataclass
@@ -97,7 +110,9 @@ class _Group:
 def draw_graph(root: Value, *, grads: bool = True, edge_labels: bool = False,
                highlight: Value | Iterable[Value] | None = None, fmt: str = ".4g",
                rankdir: str = "LR", model=None, collapse: str | None = None,
-               fused: bool = True, max_nodes: int = MAX_NODES):
+               fused: bool = True, max_nodes: int = MAX_NODES, check: bool = False,
+               check_interior: bool = False, eps: float = 1e-6, atol: float = 1e-5,
+               rtol: float = 1e-3):
     """The computation graph of ``root`` as a ``graphviz.Digraph``.
 
     grads:       show each Value's ``grad`` beside its ``data``.
@@ -112,6 +127,15 @@ def draw_graph(root: Value, *, grads: bool = True, edge_labels: bool = False,
     fused:       draw a linear node as one 'Σw·x+b' ellipse; False draws its
                  products and its sum (the graph itself is unchanged).
     max_nodes:   above this many Values the graph counts as too big to read.
+    check:       check each leaf's grad against central differences (``eps``,
+                 tolerance ``atol + rtol * |numeric|``, as gradcheck): its box
+                 gains a 'numeric' cell; a disagreement is red, and so is the
+                 operation whose local derivative is then the likely culprit; a
+                 Value that cannot be checked (it needs a node made by hand,
+                 with no forward rule) is grey.  Off by default: it runs the
+                 graph forward twice per checked Value.
+    check_interior: check every interior node's grad too (implies ``check=True``);
+                 it tells which operation's local derivative is wrong.
 
     >>> x, y = Value(1.0, label='x'), Value(2.0, label='y')
     >>> z = (x + y) ** 2
@@ -125,10 +149,51 @@ def draw_graph(root: Value, *, grads: bool = True, edge_labels: bool = False,
     style = _Style()
     if highlight is not None:
         style = _highlight_style(root, order, highlight)
-    if collapse is None:
-        _too_big(len(order), max_nodes)  # the hook; the whole graph is drawn regardless
-    return _render(root, order, grads=grads, edge_labels=edge_labels, fmt=fmt, rankdir=rankdir,
-                   model=model, collapse=collapse, fused=fused, style=style)
+    if grads or check:
+        warn_if_never_backward(root, order, "draw_graph", "call root.backward() first, or pass "
+                               "grads=False to draw the values only")
+    if collapse is None and _too_big(len(order), max_nodes):
+        _warn_too_big(order, max_nodes, model)  # and still draw the whole graph
+    report = None
+    if check or check_interior:
+        report = _check(root, order, check_interior, eps, atol, rtol)
+        _check_style(style, report, fmt)
+    dot = _render(root, order, grads=grads, edge_labels=edge_labels, fmt=fmt, rankdir=rankdir,
+                  model=model, collapse=collapse, fused=fused, style=style)
+    if report is not None:
+        key = [text for text, rows in (("red: disagrees", report.mismatches),
+                                        ("grey: not checked", report.unchecked)) if rows]
+        dot.attr(label=report.summary(tolerance=False) + (f" ({', '.join(key)})" if key else ""),
+                 labelloc="b", fontsize="10")
+    return dot
+
+
+def _warn_too_big(order: list[Value], max_nodes: int, model) -> None:
+    if any(_is_linear(v) for v in order):
+        fix = ("pass collapse='neuron' or collapse='layer' to draw one box per neuron or per layer"
+               + ("" if model is not None else " (and model=your_model to name them)"))
+    else:
+        fix = "draw a smaller part of it (the loss of one sample, say)"
+    _warn(f"draw_graph: {len(order)} Values are too many to read in one picture "
+          f"(max_nodes={max_nodes}); {fix}, or raise max_nodes to draw it whole anyway")
+
+
+def _check_style(style: _Style, report, fmt: str) -> None:
+    """Write each check in its Value's box; colour disagreements red and the unchecked grey."""
+    for r in report:
+        v = r.node
+        if r.ok is None:
+            style.fill[v] = UNCHECKED_FILL
+            style.note[v] = f"not checked: {r.note}"
+        elif r.ok:
+            style.note[v] = f"numeric {format_number(r.numeric, fmt)} ✓"
+        else:
+            style.fill[v] = MISMATCH_FILL
+            style.emphasis.add(v)
+            style.note[v] = (f"numeric {format_number(r.numeric, fmt)} ≠ grad "
+                             f"{format_number(r.analytic, fmt)}")
+    for key in report.suspects:
+        style.edge_color[key] = MISMATCH_EDGE
 
 
 def _check_root(root, where: str) -> None:
@@ -362,6 +427,10 @@ def _render(root: Value, order: list[Value], *, grads: bool, edge_labels: bool, 
     children = _children(order)
     groups, hidden = _collapse(order, children, names, collapse, model) if collapse else ([], set())
     group_of = {v: g for g in groups for v in g.members}
+    for p in hidden:  # a hidden parameter that failed the check turns the box using it red
+        if style.fill.get(p) == MISMATCH_FILL:
+            for c in children[p]:
+                style.fill[c] = MISMATCH_FILL
     where = _clusters(order, children, names) if names and collapse != "layer" else {}
     index = {v: i for i, v in enumerate(order)}
     statements: list[tuple[tuple, str, dict]] = []  # (cluster path, node id, attributes)
@@ -377,6 +446,9 @@ def _render(root: Value, order: list[Value], *, grads: bool, edge_labels: bool, 
         out = [f"data {_numbers(values, lambda v: number(v.data))}"]
         if grads:
             out.append(f"grad {_numbers(values, grad_of)}")
+        notes = [style.note[v] for v in values if v in style.note]
+        if notes:
+            out.append(notes[0] if len(values) == 1 else f"{len(notes)} checked")
         return out
 
     def item(v: Value) -> str | None:

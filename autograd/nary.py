@@ -23,13 +23,18 @@ _LENGTH_ERROR = "linear(): {} weights but {} inputs; give one weight per input"
 def sum(values: Iterable) -> Value:  # noqa: A001 - mirrors torch.sum
     """x1 + ... + xn as one node; plain numbers become constant leaves.
 
+    The sum of no values is 0 (as for Python's ``sum`` and ``torch.sum``): a
+    constant leaf ``Value(0.0)``.
+
     >>> s = sum([Value(1.0), Value(2.0), 3])
     >>> s.data, len(s.parents)
     (6.0, 3)
+    >>> sum([]).data
+    0.0
     """
-    parents = tuple(_as_value(v, "sum()") for v in values)
+    parents = tuple(values)
     if not parents:
-        raise ValueError("sum(): needs at least one value")
+        return Value(0.0)
     return apply(_SUM, parents)
 
 
@@ -47,10 +52,14 @@ def linear(weights: Sequence[Value], inputs: Sequence, bias=0.0) -> Value:
     parents = (*weights, *inputs, bias)
     try:
         data = [p.data for p in parents]
-    except AttributeError:  # some plain numbers: make them constant leaves (the slow path)
+        out = _forward(*data)
+    except (AttributeError, TypeError):
+        # Some plain numbers: make them constant leaves (the slow path).  A numpy
+        # scalar has a ``.data`` too (a memoryview), which fails in _forward with
+        # a TypeError, so it lands here as well.
         parents = tuple(_as_value(p, "linear()") for p in parents)
         data = [p.data for p in parents]
-    out = _forward(*data)
+        out = _forward(*data)
     return _node(out, parents, _derivative(out, *data), _LINEAR)
 
 

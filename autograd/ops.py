@@ -20,14 +20,18 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 __all__ = ["Primitive", "Op", "define", "PRIMITIVES", "op_for"]
 
 
 @dataclass(frozen=True, eq=False)
 class Primitive:
-    """One operation: its value, its local derivatives and how to write them."""
+    """One operation: its value, its local derivatives and how to write them.
+
+    >>> PRIMITIVES['mul'].derivative(6.0, 2.0, 3.0)  # d(xy)/dx = y, d(xy)/dy = x
+    (3.0, 2.0)
+    """
 
     name: str
     forward: Callable[..., float]
@@ -48,6 +52,10 @@ class Op(str):
     table entry (``op.primitive``) and the constant parameters (``op.params``) so
     that the derivative can be rebuilt as Values for higher-order gradients.
     One ``Op`` object exists per (primitive, parameters), so nodes share it.
+
+    >>> op = op_for(POW, 2)
+    >>> op == '**2', op.primitive.name, op.params
+    (True, 'pow', (2,))
     """
 
     primitive: Primitive | None
@@ -64,24 +72,42 @@ PRIMITIVES: dict[str, Primitive] = {}
 _OPS: dict[tuple, Op] = {}
 
 
-def define(name, forward, derivative, symbol=None, formulas=(), params=(), doc=""):
+def define(name: str, forward: Callable[..., float], derivative: Callable[..., tuple],
+           symbol: str | None = None, formulas: Iterable[str] = (), params: Iterable[str] = (),
+           doc: str = "") -> Primitive:
     """Register a primitive and return it.
+
+    ``forward(*inputs, *params)`` gives the value; ``derivative(out, *inputs,
+    *params)`` gives one local derivative per input, written with plain
+    arithmetic (or ``Value`` methods) so that it runs on floats and on Values.
+    Make nodes with ``autograd.value.apply(op_for(primitive, *params), parents)``.
 
     >>> square = define('square_demo', lambda x: x * x, lambda out, x: (2 * x,),
     ...                 symbol='²', formulas=('2{x}',))
-    >>> op_for(square)
-    'square_demo'
+    >>> op = op_for(square)
+    >>> op, op.primitive.name
+    ('²', 'square_demo')
+    >>> del PRIMITIVES['square_demo']  # keep the demo out of the table
     """
     if name in PRIMITIVES:
         raise ValueError(f"define(): a primitive named {name!r} already exists")
+    if not (callable(forward) and callable(derivative)):
+        raise TypeError(f"define({name!r}): forward and derivative must be functions, got "
+                        f"{type(forward).__name__} and {type(derivative).__name__}")
     prim = Primitive(name, forward, derivative, symbol or name, tuple(formulas), tuple(params), doc)
     PRIMITIVES[name] = prim
     return prim
 
 
 def op_for(primitive: Primitive, *params) -> Op:
-    """The shared ``Op`` of ``primitive`` with these parameters (made once, then cached)."""
-    key = (primitive.name, *params)
+    """The shared ``Op`` of ``primitive`` with these parameters (made once, then cached).
+
+    >>> op_for(LEAKY_RELU, 0.1)
+    'LeakyReLU(0.1)'
+    """
+    # Keyed by the entry itself, not its name: a name removed and defined again
+    # must not get the old entry's Op back.
+    key = (primitive, *params)
     op = _OPS.get(key)
     if op is None:
         text = primitive.symbol
@@ -167,7 +193,21 @@ ADD = define("add", operator.add, lambda out, x, y: (1.0, 1.0), symbol="+",
              formulas=("1", "1"), doc="x + y")
 MUL = define("mul", operator.mul, lambda out, x, y: (y, x), symbol="*",
              formulas=("{y}", "{x}"), doc="x * y")
-POW = define("pow", _pow_float, lambda out, x, n: (n * x ** (n - 1),), symbol="**{n}",
+def _pow_derivative(out, x, n):
+    # d/dx x**n = n x**(n-1).  For n = 0, x**0 is the constant 1, whose derivative
+    # is 0 everywhere -- also at x = 0, where the formula would need 0**-1.
+    # (``not n`` rather than ``n == 0``: comparing a float exponent with 0 costs more.)
+    if not n:
+        return (0.0,)
+    try:
+        return (n * x ** (n - 1),)
+    except OverflowError:
+        x = getattr(x, "data", x)  # a Value when building the derivative's graph
+        raise OverflowError(f"the derivative of Value(data={x!r}) ** {n!r}, which is "
+                            f"{n!r} * x ** {n - 1!r}, overflows a float") from None
+
+
+POW = define("pow", _pow_float, _pow_derivative, symbol="**{n}",
              formulas=("{n}{x}^{n-1}",), params=("n",), doc="x ** n for a constant n")
 EXP = define("exp", _exp_float, lambda out, x: (out,), formulas=("exp({x})",), doc="e^x")
 LOG = define("log", _log_float, lambda out, x: (1.0 / x,), formulas=("1/{x}",), doc="natural log")

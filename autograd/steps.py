@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import sys
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -30,6 +32,10 @@ from autograd.value import Value
 
 __all__ = ["backward_steps", "backward_frames", "BackwardSteps", "BackwardFrames", "Step",
            "Contribution", "ChainRule"]
+
+# The module that records the latest backward() (the package rebinds the name
+# ``autograd.backward`` to the function).
+_engine = sys.modules["autograd.backward"]
 
 MAX_PATHS = 32  # more paths than this make a chain-rule sum nobody reads
 
@@ -385,6 +391,11 @@ class BackwardSteps(Sequence[Step]):
         inputs (``2(x + y)``); with ``expand=False`` labelled nodes keep their
         label (``2w``).  See ``ChainRule`` for an example.
         """
+        return self._chain_rule(x, expand, x.grad if isinstance(x, Value) else 0.0)
+
+    def _chain_rule(self, x: Value, expand: bool, total: float) -> ChainRule:
+        """``chain_rule(x)`` ending in ``total``: ``explain`` gives this backward's share of
+        a leaf's grad, which also holds what earlier backward() calls left."""
         if not isinstance(x, Value):
             raise TypeError(f"chain_rule(): expected a Value, got {type(x).__name__} {x!r}")
         if x not in self._names.exprs:
@@ -398,7 +409,7 @@ class BackwardSteps(Sequence[Step]):
                     rf"\frac{{\partial {t.latex}}}{{\partial {b.latex}}}")
 
         lhs = d(self.root, x)
-        result = self._number(x.grad)
+        result = self._number(total)
         paths = _paths(self.order, self.root, x)
         if x is self.root:
             return ChainRule(f"{lhs[0]} = {result}", f"{lhs[1]} = {result}")
@@ -497,6 +508,9 @@ def backward_steps(root: Value, gradient: float = 1.0, *, fmt: str = ".4g") -> B
     for v in order:
         v.grad = 0.0
     root.grad = gradient
+    # Recorded as backward() records it: explain() finds children from this root,
+    # and no gradient is added up here, so nothing is left for the optimizer to warn of.
+    _engine.last_root, _engine.last_accumulated = weakref.ref(root), []
     steps = []
     for node in reversed(order):
         if not node.parents:

@@ -44,7 +44,14 @@ def no_grad() -> Iterator[None]:
 
 @contextmanager
 def enable_grad() -> Iterator[None]:
-    """Turn graph recording back on inside a ``no_grad`` block."""
+    """Turn graph recording back on inside a ``no_grad`` block.
+
+    >>> with no_grad():
+    ...     with enable_grad():
+    ...         y = Value(2.0) * 3
+    >>> len(y.parents)
+    2
+    """
     global _grad_enabled
     previous, _grad_enabled = _grad_enabled, True
     try:
@@ -54,11 +61,16 @@ def enable_grad() -> Iterator[None]:
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()``."""
+    """True unless inside ``no_grad()``.
+
+    >>> with no_grad():
+    ...     is_grad_enabled()
+    False
+    """
     return _grad_enabled
 
 
-def _to_float(x, where: str) -> float:
+def _to_float(x, where: str, expected: str = "a real number") -> float:
     """A real number as a float, or a clear error naming the operation."""
     if type(x) is float:
         result = x
@@ -66,7 +78,7 @@ def _to_float(x, where: str) -> float:
         result = float(x)
     else:
         what = f"{type(x).__name__} {x!r}" if not isinstance(x, str) else f"the string {x!r}"
-        raise TypeError(f"{where}: expected a real number or a Value, got {what}")
+        raise TypeError(f"{where}: expected {expected}, got {what}")
     if result != result:
         raise ValueError(f"{where}: got NaN, which is not a number a gradient can flow through")
     return result
@@ -86,7 +98,9 @@ class Value:
     output with respect to each input.
     """
 
-    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
+    # __weakref__: autograd.explain remembers the latest backward()'s root without
+    # keeping its graph alive (8 bytes per Value).
+    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label", "__weakref__")
 
     def __init__(self, data, parents: Iterable[Value] = (), local_grads: Iterable[float] = (),
                  op: str = "", label: str = ""):
@@ -98,7 +112,9 @@ class Value:
         if len(parents) != len(local_grads):
             raise ValueError(f"Value(): {len(parents)} parents but {len(local_grads)} local_grads; "
                              "give one local derivative per parent")
-        local_grads = tuple(_to_float(g, "Value() local_grads") for g in local_grads)
+        local_grads = tuple(_to_float(g, "Value() local_grads",
+                                      "a real number (each local derivative's value at this point)")
+                            for g in local_grads)
         self.grad = 0.0
         if _grad_enabled:
             self.parents, self.local_grads = parents, local_grads
@@ -117,7 +133,11 @@ class Value:
         return f"Value({', '.join(parts)})"
 
     def item(self) -> float:
-        """The plain float, as ``tensor.item()`` in PyTorch."""
+        """The plain float, as ``tensor.item()`` in PyTorch.
+
+        >>> Value(2.5).item()
+        2.5
+        """
         return self.data
 
     def __float__(self) -> float:
@@ -142,101 +162,166 @@ class Value:
     # -- arithmetic: each operator is one primitive or a one-line composition --
     def __add__(self, other):
         if type(other) is not Value:
-            other = _as_value(other, "+")
+            other = _as_value(other, "Value + operand")
         return _add(self, other)
 
     def __radd__(self, other):
-        return _add(_as_value(other, "+"), self)
+        return _add(_as_value(other, "Value + operand"), self)
 
     def __mul__(self, other):
         if type(other) is not Value:
-            other = _as_value(other, "*")
+            other = _as_value(other, "Value * operand")
         return _mul(self, other)
 
     def __rmul__(self, other):
-        return _mul(_as_value(other, "*"), self)
+        return _mul(_as_value(other, "Value * operand"), self)
 
     def __pow__(self, exponent):
-        if isinstance(exponent, Value):  # x ** y = exp(y * log(x)), for x > 0
+        if isinstance(exponent, Value):  # x ** y = exp(y * log(x)), defined for x > 0 only
+            if self.data <= 0.0:
+                raise ValueError(
+                    f"power {self!r} ** {exponent!r}: a Value exponent is computed as "
+                    "exp(y * log(x)), which needs a positive base x; for a constant exponent "
+                    "write a plain number (x ** 3), which any base can take")
             return (exponent * self.log()).exp()
-        make = _pow_makers.get(exponent)
+        try:
+            make = _pow_makers.get(exponent)
+        except TypeError:  # unhashable (a list...): not a number, and _to_float says so
+            make = None
         if make is None:
-            n = _to_float(exponent, "Value ** exponent")
+            n = _to_float(exponent, "Value ** exponent", "a real number or a Value")
             make = _pow_makers[exponent] = _maker(ops.POW, int(n) if n.is_integer() else n)
         return make(self)
 
     def __rpow__(self, base):  # b ** x = exp(x * log(b)), for b > 0
         b = _to_float(base, "number ** Value")
         if b <= 0.0:
-            raise ValueError(f"{b!r} ** {self!r}: a number raised to a Value needs a positive base")
+            raise ValueError(f"power {base!r} ** {self!r}: a number raised to a Value is computed "
+                             "as exp(x * log(b)), which needs a positive base b")
         return (self * math.log(b)).exp()
 
     def __neg__(self):  # -x = x * -1
         return self * -1.0
 
     def __sub__(self, other):  # x - y = x + (-y)
-        return self + (-_as_value(other, "-"))
+        return self + (-_as_value(other, "Value - operand"))
 
     def __rsub__(self, other):  # y - x = y + (-x)
-        return _as_value(other, "-") + (-self)
+        return _as_value(other, "Value - operand") + (-self)
 
     def __truediv__(self, other):  # x / y = x * y**-1
-        other = _as_value(other, "/")
-        if other.data == 0.0:
+        divisor = _as_value(other, "Value / operand")
+        if divisor.data == 0.0:
             raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
-        return self * other ** -1
+        return self * divisor ** -1
 
     def __rtruediv__(self, other):  # y / x = y * x**-1
+        dividend = _as_value(other, "Value / operand")
         if self.data == 0.0:
             raise ZeroDivisionError(f"division by zero: {other!r} / {self!r}")
-        return _as_value(other, "/") * self ** -1
+        return dividend * self ** -1
 
     # -- functions ------------------------------------------------------------
-    def exp(self):
-        """e ** self"""
+    def exp(self) -> Value:
+        """e ** self.
+
+        OverflowError (naming the value) above about 709.78, where e ** x no longer
+        fits in a float: ``Value(1000.0).exp()`` raises rather than returning inf.
+
+        >>> Value(0.0).exp().data
+        1.0
+        """
         return _exp(self)
 
-    def log(self):
-        """Natural logarithm; ValueError for a non-positive number."""
+    def log(self) -> Value:
+        """Natural logarithm; ValueError for a non-positive number.
+
+        >>> Value(1.0).log().data
+        0.0
+        """
         return _log(self)
 
-    def sqrt(self):
-        """self ** 0.5; ValueError for a non-positive number."""
+    def sqrt(self) -> Value:
+        """self ** 0.5; ValueError for a non-positive number.
+
+        >>> Value(9.0).sqrt().data
+        3.0
+        """
         if self.data <= 0.0:
-            raise ValueError(f"sqrt() of a non-positive number: {self!r}")
+            raise ValueError(f"sqrt() of a non-positive number: {self!r} (below 0 the root is "
+                             "complex; at 0 its derivative 1/(2 sqrt(x)) is infinite)")
         return self ** 0.5
 
-    def sin(self):
+    def sin(self) -> Value:
+        """sine (radians).
+
+        >>> Value(0.0).sin().data
+        0.0
+        """
         return _sin(self)
 
-    def cos(self):
+    def cos(self) -> Value:
+        """cosine (radians).
+
+        >>> Value(0.0).cos().data
+        1.0
+        """
         return _cos(self)
 
-    def tanh(self):
+    def tanh(self) -> Value:
+        """Hyperbolic tangent, between -1 and 1 for any input.
+
+        >>> Value(0.0).tanh().data
+        0.0
+        """
         return _tanh(self)
 
-    def sigmoid(self):
-        """1 / (1 + e^-x), computed without overflow for any input."""
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-x), computed without overflow for any input.
+
+        >>> Value(0.0).sigmoid().data
+        0.5
+        """
         return _sigmoid(self)
 
-    def relu(self):
-        """max(0, x); its derivative at exactly 0 is taken to be 0."""
+    def relu(self) -> Value:
+        """max(0, x); its derivative at exactly 0 is taken to be 0.
+
+        >>> Value(-2.0).relu().data, Value(3.0).relu().data
+        (0.0, 3.0)
+        """
         return _relu(self)
 
-    def leaky_relu(self, slope: float = 0.01):
-        """x for x > 0, slope * x otherwise."""
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x for x > 0, slope * x otherwise.
+
+        >>> Value(-2.0).leaky_relu(0.1).data
+        -0.2
+        """
         return _maker(ops.LEAKY_RELU, _to_float(slope, "leaky_relu(slope)"))(self)
 
-    def elu(self, alpha: float = 1.0):
-        """x for x > 0, alpha * (e^x - 1) otherwise."""
+    def elu(self, alpha: float = 1.0) -> Value:
+        """x for x > 0, alpha * (e^x - 1) otherwise.
+
+        >>> Value(2.0).elu().data, Value(-1000.0).elu(alpha=0.5).data
+        (2.0, -0.5)
+        """
         return _maker(ops.ELU, _to_float(alpha, "elu(alpha)"))(self)
 
-    def softplus(self):
-        """log(1 + e^x), computed without overflow for any input."""
+    def softplus(self) -> Value:
+        """log(1 + e^x), computed without overflow for any input.
+
+        >>> Value(1000.0).softplus().data
+        1000.0
+        """
         return _softplus(self)
 
-    def abs(self):
-        """|x|; its derivative at exactly 0 is taken to be 0."""
+    def abs(self) -> Value:
+        """|x|; its derivative at exactly 0 is taken to be 0.
+
+        >>> abs(Value(-3.0)).data
+        3.0
+        """
         return _abs(self)
 
     __abs__ = abs
@@ -247,13 +332,32 @@ class Value:
 
         Leaf gradients add up across calls, as in PyTorch; call ``zero_grad``
         between steps.  Gradients of interior nodes are recomputed each call.
+
+        >>> x = Value(3.0)
+        >>> (x * x).backward()
+        >>> x.grad
+        6.0
         """
         from autograd.backward import backward
         backward(self, gradient)
 
     def zero_grad(self) -> None:
-        """Set this Value's ``grad`` to 0."""
+        """Set this Value's ``grad`` to 0.
+
+        >>> x = Value(1.0); x.grad = 5.0; x.zero_grad(); x.grad
+        0.0
+        """
         self.grad = 0.0
+
+    def explain(self, root: Value | None = None):
+        """How this Value's ``grad`` was computed: ``autograd.explain(self, root)``.
+
+        >>> a = Value(3.0, label='a'); b = a * a; b.backward()
+        >>> a.explain().total, [c.contribution for c in a.explain().incoming]
+        (6.0, [3.0, 3.0])
+        """
+        from autograd.explain import explain  # it imports drawing helpers; keep them out of here
+        return explain(self, root)
 
 
 def _data(x):
@@ -278,24 +382,34 @@ def _node(data: float, parents: tuple, local_grads: tuple, op) -> Value:
     return node
 
 
-def _as_value(x, op_symbol: str) -> Value:
+def _as_value(x, where: str) -> Value:
     """An operand as a Value: a plain number becomes a constant leaf."""
     if isinstance(x, Value):
         return x
-    return Value(_to_float(x, f"Value {op_symbol} operand"))
+    return _node(_to_float(x, where, "a real number or a Value"), (), (), "")
 
 
-def apply(op: ops.Op, parents: Sequence[Value]) -> Value:
-    """Make the node of ``op`` over any number of parent Values, from the table.
+def apply(op: ops.Op, parents: Sequence) -> Value:
+    """Make the node of ``op`` over any number of parents, from the table.
 
-    >>> apply(ops.op_for(ops.MUL), [Value(2.0), Value(3.0)])
+    Plain numbers among ``parents`` become constant leaves.
+
+    >>> apply(ops.op_for(ops.MUL), [Value(2.0), 3.0])
     Value(data=6.0, grad=0.0, op='*')
     """
-    prim, params = op.primitive, op.params
-    parents = tuple(parents)
+    prim = getattr(op, "primitive", None)
+    if prim is None:
+        raise TypeError(f"apply(): op must be an operation from autograd.ops.op_for(), got "
+                        f"{type(op).__name__} {op!r}")
+    params, where = op.params, f"{prim.name}()"
+    parents = tuple(_as_value(p, where) for p in parents)
     xs = [p.data for p in parents]
     out = prim.forward(*xs, *params)
-    return _node(out, parents, prim.derivative(out, *xs, *params), op)
+    local_grads = prim.derivative(out, *xs, *params)
+    if len(local_grads) != len(parents):
+        raise ValueError(f"{where}: its derivative rule gave {len(local_grads)} local derivatives "
+                         f"for {len(parents)} parents; it must give one per parent")
+    return _node(out, parents, local_grads, op)
 
 
 # Node makers: for each primitive, one small function that reads its forward and
@@ -322,16 +436,18 @@ def _binary_maker(op: ops.Op):
     return make
 
 
+# Caches keyed by the table entry itself (not by the op's text, which two
+# primitives could share): one maker per (primitive, parameters).
 _makers: dict = {}
 _pow_makers: dict = {}  # by the exponent as written, so x ** 2 skips the conversion
 
 
 def _maker(primitive: ops.Primitive, *params):
     """The node maker of ``primitive`` with these parameters (cached: one per Op)."""
-    op = ops.op_for(primitive, *params)
-    make = _makers.get(op)
+    key = (primitive, *params)
+    make = _makers.get(key)
     if make is None:
-        make = _makers[op] = _unary_maker(op)
+        make = _makers[key] = _unary_maker(ops.op_for(primitive, *params))
     return make
 
 

@@ -1,0 +1,290 @@
+"""``explain``: where one Value's gradient came from, in numbers and in formulas.
+
+Key idea: after ``backward()`` a Value's ``grad`` is a sum.  Every node that
+uses the Value -- its *children* -- passes back its own gradient (the upstream
+gradient) times its local derivative towards it, and backward adds those
+contributions up.  ``explain(node)`` writes each one down, so reuse becomes
+visible: for ``b = a + a`` it shows 1 + 1 = 2, for ``b = a * a`` it shows a + a.
+Beside them it shows the node's value, its operation, the formula of each of its
+local derivatives (from the primitive table, ``autograd/ops.py``, through the
+same writer ``backward_steps`` uses) and the whole chain rule from the output.
+It prints as text, shows as an HTML table in a notebook, and gives LaTeX with
+``.latex()``.
+
+Children are found by walking the graph down from its output: the root of the
+latest ``backward()`` unless ``root=`` is given.  ``autograd/backward.py`` keeps
+only a weak reference to that root, so a graph is still freed the moment the
+learner drops its output; explaining a node of a graph whose output was not
+kept (``(a + a).backward()``) then asks for ``root=``.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from autograd.backward import topological_order
+from autograd.diagnostics import _engine, _never_backward, _warn, warn_if_never_backward
+from autograd.graph import format_number
+from autograd.steps import _ATOM, BackwardSteps, ChainRule, _d_name, _wrap
+from autograd.value import Value
+
+__all__ = ["explain", "Explanation", "Incoming", "LocalDerivative"]
+
+@dataclass(frozen=True)
+class LocalDerivative:
+    """d(node)/d(parent): its formula from the primitive table and its value."""
+
+    parent: Value
+    index: int       # the parent's position in ``node.parents``
+    formula: str     # as the table writes it, in the names of the graph ('2w', 'y', '1')
+    latex: str
+    value: float     # ``node.local_grads[index]``
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What one node that uses ``node`` passed back to it."""
+
+    child: Value
+    index: int             # ``node`` is ``child.parents[index]``
+    upstream_grad: float   # ``child.grad``: d(root)/d(child)
+    local_grad: float      # ``child.local_grads[index]``: d(child)/d(node)
+    contribution: float    # upstream_grad * local_grad, added to ``node.grad``
+
+
+class Explanation:
+    """One Value's gradient taken apart; see :func:`explain`.
+
+    ``incoming`` lists what each child passed back, ``total`` is their sum (the
+    gradient this backward gave), ``earlier`` what earlier backward() calls left
+    in a leaf's ``grad`` (0 after ``zero_grad()``), ``local`` the node's own local
+    derivatives, ``chain_rule`` d(root)/d(node) written out (None when there are
+    too many paths to write).
+    """
+
+    def __init__(self, node: Value, root: Value, order: list[Value], fmt: str, computed: bool):
+        self.node, self.root, self.fmt = node, root, fmt
+        self.computed = computed  # False when no gradient of the graph was computed yet
+        self._steps = BackwardSteps(root, order, [], root.grad, fmt)  # names and the chain rule
+        self._names = self._steps._names
+        incoming, total = [], 0.0
+        # backward's order: children in reverse topological order, each parent in turn,
+        # so an interior node's total is its grad to the last bit.
+        for child in reversed(order):
+            for i, p in enumerate(child.parents):
+                if p is node:
+                    up, local = child.grad, child.local_grads[i]
+                    contribution = up * local if up else 0.0  # backward skips a zero gradient
+                    total += contribution
+                    incoming.append(Incoming(child, i, up, local, contribution))
+        self.incoming = tuple(incoming)
+        self.is_root = node is root
+        if self.is_root:
+            total = node.grad  # the seed, d(root)/d(root)
+        self.total = total
+        self.earlier = node.grad - total if not node.parents and node.grad != total else 0.0
+        self.local = tuple(
+            LocalDerivative(p, i, f.plain, f.latex, g)
+            for i, (p, g) in enumerate(zip(node.parents, node.local_grads))
+            for f in [self._names.formula(node, i)])
+        try:
+            self.chain_rule: ChainRule | None = self._steps._chain_rule(node, True, total)
+        except ValueError:  # more paths than anyone reads
+            self.chain_rule = None
+
+    # -- names -----------------------------------------------------------------------
+    def _num(self, x: float) -> str:
+        return format_number(x, self.fmt)
+
+    def _name(self, v: Value) -> str:
+        return self._names.exprs[v].plain
+
+    def _d(self, v: Value) -> str:
+        return f"d{_d_name(self._names.exprs[v])}"
+
+    def _d_latex(self, top: Value, bottom: Value) -> str:
+        t, b = _wrap(self._names.exprs[top], _ATOM), _wrap(self._names.exprs[bottom], _ATOM)
+        return rf"\frac{{\partial {t.latex}}}{{\partial {b.latex}}}"
+
+    def _defined(self, v: Value) -> str:
+        """'w = x + y' for a labelled interior node, else its name."""
+        if v.label and v.parents:
+            return f"{v.label} = {self._names._expression(v).plain}"
+        return self._name(v)
+
+    def _op_text(self) -> str:
+        prim = getattr(self.node.op, "primitive", None)
+        if prim is None:
+            return (f"operation {str(self.node.op) or '?'!r}, made by hand with Value(): its "
+                    "local derivatives are the numbers it was given")
+        return f"operation {str(self.node.op)!r} (primitive {prim.name!r} in autograd/ops.py)"
+
+    # -- the explanation as rows ---------------------------------------------------------
+    def _title(self) -> str:
+        node = self.node
+        head = self._defined(node)
+        value = self._num(node.data)
+        return head if head.endswith(f" = {value}") or head == value else f"{head} = {value}"
+
+    def _sections(self) -> list[tuple[str, list[list[str]]]]:
+        """(heading, rows of [what, formula, number]) -- the text and the HTML table both."""
+        node, n = self.node, self._d(self.node)
+        r = self._d(self.root)
+        sections = []
+        if node.parents:
+            rows = []
+            for ld in self.local:
+                value = self._num(ld.value)
+                rows.append([f"{n}/{self._d(ld.parent)}", "" if ld.formula == value else ld.formula,
+                             value])
+            sections.append((f"local derivatives of its {self._op_text()}", rows))
+        else:
+            sections.append(("a leaf (an input, a parameter or a constant): no local derivatives",
+                             []))
+        if not self.computed:
+            sections.append(("no gradient yet: call root.backward() first", []))
+            return sections
+        if self.is_root:
+            sections.append((f"gradient {r}/{n} = {self._num(self.total)}: the seed backward() "
+                             "starts from", []))
+        else:
+            rows = []
+            uses = {}
+            for inc in self.incoming:
+                uses[inc.child] = uses.get(inc.child, 0) + 1
+            for inc in self.incoming:
+                child = inc.child
+                which = f" (input {inc.index + 1})" if uses[child] > 1 else ""
+                formula = self._names.formula(child, inc.index).plain
+                up, local = self._num(inc.upstream_grad), self._num(inc.local_grad)
+                parts = [f"{r}/{self._d(child)} · {self._d(child)}/{n}", f"{up} · {formula}",
+                         f"{up} · {local}"]
+                rows.append([f"from {self._defined(child)}{which}",
+                             " = ".join(dict.fromkeys(parts)), self._num(inc.contribution)])
+            if len(self.incoming) > 1:
+                rows.append(["sum", " + ".join(self._num(i.contribution) for i in self.incoming),
+                             self._num(self.total)])
+            count = len(self.incoming)
+            what = "what the node that uses it passed back" if count == 1 else (
+                f"the sum of what the {count} uses of it passed back")
+            sections.append((f"gradient {r}/{n} = {self._num(self.total)}: {what}", rows))
+            if self.earlier:
+                sections.append((
+                    f"but {self._name(node)}.grad is {self._num(node.grad)}: earlier backward() "
+                    f"calls left {self._num(self.earlier)} in it (a leaf's gradients add up until "
+                    "zero_grad(); call it before each backward())", []))
+        if node.parents and not (self.is_root and not node.grad):
+            rows = [[f"to {self._name(ld.parent)}",
+                     f"{self._num(node.grad)} · {self._num(ld.value)}",
+                     self._num(node.grad * ld.value)] for ld in self.local]
+            sections.append((f"passes on {r}/{n} · local derivative to each parent", rows))
+        if self.chain_rule is not None and not self.is_root:
+            sections.append((f"chain rule: {self.chain_rule.text}", []))
+        elif not self.is_root:
+            sections.append(("chain rule: too many paths to write out; read "
+                             "autograd.backward_steps(root).table()", []))
+        return sections
+
+    def text(self) -> str:
+        """The explanation as plain text (what ``print`` shows)."""
+        lines = [self._title()]
+        for heading, rows in self._sections():
+            lines.append(f"  {heading}")
+            cells = [[what, f"{formula} = {number}" if formula else number]
+                     for what, formula, number in rows]
+            width = max((len(c[0]) for c in cells), default=0)
+            lines += [f"    {what.ljust(width)}  {rest}".rstrip() for what, rest in cells]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        left = ' style="text-align:left"'  # notebooks right-align table cells; formulas read left
+        body = []
+        for heading, rows in self._sections():
+            body.append(f'<tr><th colspan="3"{left}>{esc(heading)}</th></tr>')
+            body += ["<tr>" + "".join(f"<td{left}>{esc(c)}</td>" for c in row) + "</tr>"
+                     for row in rows]
+        return (f'<table class="chainrule-explain"><caption{left}><b>{esc(self._title())}</b>'
+                f"</caption><tbody>{''.join(body)}</tbody></table>")
+
+    def latex(self) -> str:
+        r"""The local derivatives, each contribution and the chain rule, as LaTeX lines.
+
+        One line is returned as it is; several as an ``aligned`` block (give it to
+        ``IPython.display.Math``).
+        """
+        node = self.node
+        lines = []
+        for ld in self.local:
+            value = self._num(ld.value)
+            rhs = value if ld.formula == value else f"{ld.latex} = {value}"
+            lines.append((self._d_latex(node, ld.parent), rhs))
+        if self.computed and (len(self.incoming) > 1 or self.chain_rule is None):
+            for inc in self.incoming:
+                formula = self._names.formula(inc.child, inc.index).latex
+                lhs = rf"{self._d_latex(self.root, inc.child)} \cdot {self._d_latex(inc.child, node)}"
+                lines.append((lhs, rf"{self._num(inc.upstream_grad)} \cdot {formula} = "
+                                   f"{self._num(inc.contribution)}"))
+        if self.chain_rule is not None and not self.is_root and self.computed:
+            lhs, _, rhs = self.chain_rule.latex.partition(" = ")
+            lines.append((lhs, rhs))
+        if len(lines) == 1:
+            return " = ".join(lines[0])
+        return "\\begin{aligned}\n" + " \\\\\n".join(f"{lhs} &= {rhs}" for lhs, rhs in lines) + \
+            "\n\\end{aligned}"
+
+
+def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g") -> Explanation:
+    """How ``node.grad`` was computed: each child's contribution, the local derivatives, the chain rule.
+
+    Call it after ``backward()``.  ``root`` is the output whose gradient is
+    explained; by default the root of the latest ``backward()``.  ``node.explain()``
+    is the same.
+
+    >>> a = Value(3.0, label='a')
+    >>> b = a + a; b.label = 'b'
+    >>> b.backward()
+    >>> print(explain(a))
+    a = 3
+      a leaf (an input, a parameter or a constant): no local derivatives
+      gradient db/da = 2: the sum of what the 2 uses of it passed back
+        from b = a + a (input 1)  db/db · db/da = 1 · 1 = 1
+        from b = a + a (input 2)  db/db · db/da = 1 · 1 = 1
+        sum                       1 + 1 = 2
+      chain rule: db/da = db/da + db/da = 1 + 1 = 2
+    """
+    if not isinstance(node, Value):
+        raise TypeError(f"explain(): expected a Value, got {type(node).__name__} {node!r}")
+    if root is None:
+        latest = _engine.last_root
+        root = latest() if latest is not None else None
+        if latest is None:
+            _warn("explain(): backward() has not run yet, so there is no gradient to explain: "
+                  "call root.backward() first (shown for now: the value and local derivatives)")
+            root = node
+        elif root is None:
+            raise ValueError(f"explain(): the output of the latest backward() no longer exists "
+                             f"(it was not kept in a variable), so the nodes that use {node!r} "
+                             "cannot be found: pass explain(node, root=output), or keep the "
+                             "output and call its backward() again")
+        order = topological_order(root)
+        if node not in set(order):
+            raise ValueError(f"explain(): {node!r} is not part of the graph of the latest "
+                             f"backward() (from {root!r}): call backward() on the output it "
+                             "leads to first, or pass explain(node, root=that_output)")
+    else:
+        if not isinstance(root, Value):
+            raise TypeError(f"explain(root=...): expected a Value, got {type(root).__name__} {root!r}")
+        order = topological_order(root)
+        if node not in set(order):
+            raise ValueError(f"explain(): {node!r} is not part of the graph of root {root!r}")
+    computed = not _never_backward(root, order)
+    if not computed and _engine.last_root is not None:  # (otherwise warned above)
+        warn_if_never_backward(root, order, "explain", "call root.backward() first")
+    return Explanation(node, root, order, fmt, computed)
