@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Iterable, Optional
 
-from autograd import Value, enable_grad
+from autograd import Value, diagnostics, enable_grad
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
            "LRScheduler", "StepLR", "ExponentialLR"]
@@ -80,6 +80,9 @@ class Optimizer:
     """
 
     hyperparameters: tuple[str, ...] = ("lr",)
+    # step() warns when the latest backward() added to gradients zero_grad() had not
+    # cleared; set False to add up several backward() calls per step on purpose.
+    warn_accumulated_grads = True
     buffers: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Value], **settings):
@@ -120,6 +123,7 @@ class Optimizer:
         """Set every parameter's ``grad`` to 0 (gradients add up across backward calls)."""
         for p in self.params:
             p.grad = 0.0
+        diagnostics.mark_zero_grad(self)
 
     def step(self, closure: Optional[Callable[[], Value]] = None):
         """Update every parameter from its ``grad``; returns ``closure()`` if one is given.
@@ -138,6 +142,8 @@ class Optimizer:
                 raise FloatingPointError(
                     f"{type(self).__name__}.step: parameter {i}{name} has gradient {p.grad!r}; "
                     "the loss overflowed or was NaN -- try a smaller learning rate")
+        if self.warn_accumulated_grads:
+            diagnostics.warn_if_accumulated(self)
         self.step_count += 1
         for i, p in enumerate(self.params):
             p.data = self._update(i, p.data, p.grad)
@@ -180,6 +186,17 @@ class Optimizer:
         self._validate()
         self.step_count = int(state_dict["step"])
         self.state = {name: [float(v) for v in state_dict["state"][name]] for name in self.buffers}
+
+    def to_torch(self, torch_params: Iterable) -> "torch.optim.Optimizer":
+        """The same optimizer in PyTorch (same settings and buffers) over ``torch_params``.
+
+        >>> import nn
+        >>> model = nn.MLP(2, [3, 1], seed=0)
+        >>> SGD(model.parameters(), lr=0.1).to_torch(model.to_torch().parameters()).defaults['lr']
+        0.1
+        """
+        from nn.torch_bridge import optimizer_to_torch  # imports torch only when called
+        return optimizer_to_torch(self, torch_params)
 
 
 class SGD(Optimizer):
