@@ -12,6 +12,10 @@ from autograd import Value
 from autograd.backward import topological_order
 from autograd.graph import HIGHLIGHT_FILL, _too_big, draw_graph, format_number
 
+# These tests draw graphs before backward() on purpose (to test the drawing itself);
+# the learner-facing warning for that is tested in test_warnings.py.
+pytestmark = pytest.mark.filterwarnings("ignore::autograd.ChainruleWarning")
+
 
 def seed_graph():
     """z = (x + y)**2 with w = x + y, from the lecture notes."""
