@@ -193,6 +193,19 @@ ADD = define("add", operator.add, lambda out, x, y: (1.0, 1.0), symbol="+",
              formulas=("1", "1"), doc="x + y")
 MUL = define("mul", operator.mul, lambda out, x, y: (y, x), symbol="*",
              formulas=("{y}", "{x}"), doc="x * y")
+
+
+def _div_float(x: float, y: float) -> float:
+    if y == 0.0:
+        raise ZeroDivisionError(f"division by zero: Value(data={x!r}) / Value(data=0.0)")
+    return x / y
+
+
+# A primitive of its own rather than x * y**-1: one rounding instead of two, so that
+# e / sum(e) gives the same floats as numpy's division (the notes' softmax printout).
+# d/dy (x / y) = -x / y^2 = -out / y
+DIV = define("div", _div_float, lambda out, x, y: (1.0 / y, -out / y), symbol="/",
+             formulas=("1/{y}", "-{x}/{y}^2"), doc="x / y")
 def _pow_derivative(out, x, n):
     # d/dx x**n = n x**(n-1).  For n = 0, x**0 is the constant 1, whose derivative
     # is 0 everywhere -- also at x = 0, where the formula would need 0**-1.

@@ -60,6 +60,12 @@ def _checked_pow(x, n):
     return np.power(x, n)
 
 
+def _checked_divide(x, y):
+    if np.any(y == 0.0):
+        raise ZeroDivisionError("division by zero (in tape replay)")
+    return x / y
+
+
 def _sigmoid(x):
     # the same two stable forms as the scalar rule
     out = np.empty_like(x)
@@ -78,6 +84,7 @@ def _softplus(x):
 BATCHING_RULES: dict[str, tuple[Callable, Callable | None]] = {
     "add": (np.add, None),
     "mul": (np.multiply, None),
+    "div": (_checked_divide, None),
     "pow": (_checked_pow, None),
     "exp": (_checked_exp, None),
     "log": (_checked_log, None),

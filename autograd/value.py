@@ -209,17 +209,17 @@ class Value:
     def __rsub__(self, other):  # y - x = y + (-x)
         return _as_value(other, "Value - operand") + (-self)
 
-    def __truediv__(self, other):  # x / y = x * y**-1
+    def __truediv__(self, other):
         divisor = _as_value(other, "Value / operand")
         if divisor.data == 0.0:
             raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
-        return self * divisor ** -1
+        return _div(self, divisor)
 
-    def __rtruediv__(self, other):  # y / x = y * x**-1
+    def __rtruediv__(self, other):
         dividend = _as_value(other, "Value / operand")
         if self.data == 0.0:
             raise ZeroDivisionError(f"division by zero: {other!r} / {self!r}")
-        return dividend * self ** -1
+        return _div(dividend, self)
 
     # -- functions ------------------------------------------------------------
     def exp(self) -> Value:
@@ -453,6 +453,7 @@ def _maker(primitive: ops.Primitive, *params):
 
 _add = _binary_maker(ops.op_for(ops.ADD))
 _mul = _binary_maker(ops.op_for(ops.MUL))
+_div = _binary_maker(ops.op_for(ops.DIV))
 _exp, _log, _sin, _cos, _tanh, _sigmoid, _relu, _softplus, _abs = (
     _maker(p) for p in (ops.EXP, ops.LOG, ops.SIN, ops.COS, ops.TANH, ops.SIGMOID,
                         ops.RELU, ops.SOFTPLUS, ops.ABS))

@@ -39,7 +39,7 @@ import numpy as np
 
 import autograd
 from autograd import Value
-from nn.activations import activation_name, get_activation
+from nn.activations import ON_VALUES, activation_name, get_activation
 from nn.module import Module, as_rows
 
 __all__ = ["Neuron", "Layer", "MLP", "Perceptron", "init_bound", "as_values"]
@@ -152,7 +152,9 @@ class Neuron(Module):
         self.nin = _check_count(nin, "nin", "Neuron")
         fan_out = _check_count(fan_out, "fan_out", "Neuron")
         self.activation = activation
-        self._activate = get_activation(activation)
+        function = get_activation(activation)
+        # a built-in activation as the Value method it stands for (None: identity, no node)
+        self._activate = ON_VALUES.get(function, function)
         rng = _rng(seed, "Neuron")
         a = init_bound(activation, self.nin, fan_out)
         self.w = [Value(rng.uniform(-a, a)) for _ in range(self.nin)]
@@ -164,7 +166,8 @@ class Neuron(Module):
 
     def _forward(self, xs: list[Value]) -> Value:
         # xs are already Values (converted once by the caller), so linear() takes its fast path.
-        return self._activate(autograd.linear(self.w, xs, self.b))
+        out = autograd.linear(self.w, xs, self.b)
+        return out if self._activate is None else self._activate(out)
 
     def extra_repr(self) -> str:
         return f"{self.nin}, activation={activation_name(self.activation)!r}"

@@ -178,8 +178,8 @@ def softmax(logits: Outputs) -> list:
     # only add a kink where two logits tie.
     shift = max(v.data for v in z)
     exps = [(v + (-shift)).exp() for v in z]
-    inverse_total = autograd.sum(exps) ** -1
-    return [e * inverse_total for e in exps]
+    total = autograd.sum(exps)
+    return [e / total for e in exps]
 
 
 def log_softmax(logits: Outputs) -> list:

@@ -67,7 +67,7 @@ CASES = [
     # compositions: the one-liners in Value, checked the same way
     Case("sub", lambda x, y: x - y, ((1.5, -2.0), (0.0, 0.0))),
     Case("rsub", lambda x: 3.0 - x, ((1.5,), (-2.0,))),
-    Case("div", lambda x, y: x / y, ((1.5, -2.0), (-3.0, 0.25), (0.0, 5.0))),
+    Case("div", lambda x, y: x / y, ((1.5, -2.0), (-3.0, 0.25), (0.0, 5.0), (1e3, -1e-3)), "div"),
     Case("rdiv", lambda x: 3.0 / x, ((1.5,), (-0.2,))),
     Case("neg", lambda x: -x, ((1.5,), (0.0,))),
     unary("sqrt", lambda x: x.sqrt(), (1e-3, 0.5, 4.0, 1e4)),

@@ -34,6 +34,17 @@ def test_softmax_reproduces_seed_printout():
         assert math.fsum(probabilities) == pytest.approx(1.0, abs=4e-16)
 
 
+def test_softmax_printout_matches_the_notes_character_for_character():
+    # the notes' own numpy printing of the result and of each row's sum
+    a = np.array([data(softmax(row)) for row in SEED_LOGITS])
+    printed = "\n".join([str(a)] + [str(np.sum(row)) for row in a])
+    assert printed == (
+        "[[2.44728471e-01 6.65240956e-01 9.00305732e-02]\n"
+        " [9.00305732e-02 2.44728471e-01 6.65240956e-01]\n"
+        " [2.06106005e-09 4.53978686e-05 9.99954600e-01]]\n"
+        "0.9999999999999999\n0.9999999999999999\n0.9999999999999999")
+
+
 def test_softmax_of_a_batch_is_softmax_of_each_row():
     batch = softmax(np.array(SEED_LOGITS, dtype=float))
     assert [data(row) for row in batch] == [data(softmax(row)) for row in SEED_LOGITS]

@@ -13,6 +13,7 @@ from autograd import ops
 CASES = {
     "add": lambda w, x, t: w + x + t,
     "mul": lambda w, x, t: w * x * t,
+    "div": lambda w, x, t: (w * x) / (t * t + 0.5) + 1.0 / (w + x * x + 3.0),
     "pow": lambda w, x, t: (w * x) ** 3 + (w * x * x + 1.0) ** 0.5,
     "exp": lambda w, x, t: (w * x).exp(),
     "log": lambda w, x, t: (w * w * x * x + 0.5).log(),
