@@ -425,8 +425,12 @@ class BackwardSteps(Sequence[Step]):
             formula_latex.append(r" \cdot ".join(f.latex for f in formulas))
         if not paths:
             parts_plain, parts_latex = [lhs[0]], [lhs[1]]
-        elif len(paths) == 1 and len(paths[0]) == 1:  # one edge: the chain is just the formula
-            parts_plain, parts_latex = [lhs[0], formula_plain[0]], [lhs[1], formula_latex[0]]
+        elif (len(paths) == 1 and len(paths[0]) == 1) or len(set(chain_plain)) < len(chain_plain):
+            # One edge: the chain is just the formula.  Two edges between the same nodes
+            # (b = a + a) would write the same factor twice, which reads like a typo: show
+            # the contribution of each edge instead, 1 + 1.
+            parts_plain = [lhs[0], " + ".join(formula_plain)]
+            parts_latex = [lhs[1], " + ".join(formula_latex)]
         else:
             parts_plain = [lhs[0], " + ".join(chain_plain), " + ".join(formula_plain)]
             parts_latex = [lhs[1], " + ".join(chain_latex), " + ".join(formula_latex)]
