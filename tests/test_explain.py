@@ -10,17 +10,7 @@ from autograd import Value, ops
 from autograd.backward import topological_order
 from autograd.explain import explain
 from autograd.graph import format_number
-
-
-def seed_graph():
-    """z = (x + y)**2 with w = x + y, from the lecture notes."""
-    x, y = Value(1.0, label="x"), Value(2.0, label="y")
-    w = x + y
-    w.label = "w"
-    z = w ** 2
-    z.label = "z"
-    z.backward()
-    return x, y, w, z
+from seed_example import seed_graph
 
 
 def mixed_graph():

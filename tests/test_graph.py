@@ -11,21 +11,11 @@ import nn
 from autograd import Value
 from autograd.backward import topological_order
 from autograd.graph import HIGHLIGHT_FILL, _too_big, draw_graph, format_number
+from seed_example import seed_graph
 
 # These tests draw graphs before backward() on purpose (to test the drawing itself);
 # the learner-facing warning for that is tested in test_warnings.py.
 pytestmark = pytest.mark.filterwarnings("ignore::autograd.ChainruleWarning")
-
-
-def seed_graph():
-    """z = (x + y)**2 with w = x + y, from the lecture notes."""
-    x, y = Value(1.0, label="x"), Value(2.0, label="y")
-    w = x + y
-    w.label = "w"
-    z = w ** 2
-    z.label = "z"
-    z.backward()
-    return x, y, w, z
 
 
 def svg_of(dot) -> str:

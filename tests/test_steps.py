@@ -10,16 +10,7 @@ from autograd import Value
 from autograd.backward import topological_order
 from autograd.graph import HIGHLIGHT_EDGE, format_number
 from autograd.steps import BackwardFrames, backward_frames, backward_steps
-
-
-def seed_graph():
-    """z = (x + y)**2 with w = x + y, from the lecture notes."""
-    x, y = Value(1.0, label="x"), Value(2.0, label="y")
-    w = x + y
-    w.label = "w"
-    z = w ** 2
-    z.label = "z"
-    return x, y, w, z
+from seed_example import seed_graph
 
 
 def mixed_graph():
@@ -31,7 +22,7 @@ def mixed_graph():
 
 
 def test_seed_chain_rule_reproduces_the_lecture_notes():
-    x, y, w, z = seed_graph()
+    x, y, w, z = seed_graph(backward=False)
     steps = backward_steps(z)
     assert str(steps.chain_rule(x)) == "dz/dx = dz/dw · dw/dx = 2(x + y) · 1 = 6"
     assert steps.latex(x) == (r"\frac{\partial z}{\partial x} = \frac{\partial z}{\partial w} "
@@ -42,7 +33,7 @@ def test_seed_chain_rule_reproduces_the_lecture_notes():
 
 
 def test_chain_rule_without_expansion_keeps_labels():
-    x, y, w, z = seed_graph()
+    x, y, w, z = seed_graph(backward=False)
     assert str(backward_steps(z).chain_rule(x, expand=False)) == "dz/dx = dz/dw · dw/dx = 2w · 1 = 6"
 
 
@@ -95,7 +86,7 @@ def test_steps_pass_the_gradients_check_against_finite_differences():
 
 
 def test_table_has_one_row_per_edge_and_shows_each_formula():
-    x, y, w, z = seed_graph()
+    x, y, w, z = seed_graph(backward=False)
     steps = backward_steps(z)
     lines = steps.table().splitlines()
     edges = sum(len(s.contributions) for s in steps)
@@ -154,7 +145,7 @@ def test_latex_escapes_unusual_labels():
 
 
 def test_chain_rule_of_the_root_and_of_strangers():
-    x, y, w, z = seed_graph()
+    x, y, w, z = seed_graph(backward=False)
     steps = backward_steps(z)
     assert str(steps.chain_rule(z)) == "dz/dz = 1"
     with pytest.raises(ValueError, match="not part of the graph"):
@@ -176,7 +167,7 @@ def test_one_frame_per_node_with_a_gradient_in_backward_order():
 
 
 def test_each_frame_colours_the_node_just_finished_and_the_edges_that_fed_it():
-    x, y, w, z = seed_graph()
+    x, y, w, z = seed_graph(backward=False)
     frames = backward_frames(z)
     order = topological_order(z)
     for k, v in enumerate(reversed(order)):
@@ -192,7 +183,7 @@ def test_each_frame_colours_the_node_just_finished_and_the_edges_that_fed_it():
 
 
 def test_saved_frames_are_one_self_contained_page(tmp_path):
-    x, y, w, z = seed_graph()
+    x, y, w, z = seed_graph(backward=False)
     page = backward_frames(z).save_html(tmp_path / "backward.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 4
     without_namespaces = re.sub(r'xmlns(:\w+)?="[^"]*"', "", page)
