@@ -257,7 +257,7 @@ def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g") -> Expl
         from b = a + a (input 1)  db/db · db/da = 1 · 1 = 1
         from b = a + a (input 2)  db/db · db/da = 1 · 1 = 1
         sum                       1 + 1 = 2
-      chain rule: db/da = db/da + db/da = 1 + 1 = 2
+      chain rule: db/da = 1 + 1 = 2
     """
     if not isinstance(node, Value):
         raise TypeError(f"explain(): expected a Value, got {type(node).__name__} {node!r}")
