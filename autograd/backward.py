@@ -11,8 +11,10 @@ primitive table's rules, so they can be differentiated again.
 """
 from __future__ import annotations
 
+import gc
 import weakref
-from typing import Iterable, Sequence
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Sequence
 
 from autograd.value import Value, _to_float, enable_grad
 
@@ -25,6 +27,26 @@ last_root: weakref.ref | None = None
 last_accumulated: list = []
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while walking a graph.
+
+    The walk keeps one (node, iterator) pair alive for every node on its path,
+    a million of them on a million-node chain.  None can be part of a cycle, but
+    the collector does not know that: every few hundred allocations it runs, and
+    as the pairs survive it moves on to full collections that traverse the whole
+    graph again and again.  Pausing it for the walk makes a long chain's
+    backward about twice as fast; afterwards it runs as before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def topological_order(root: Value) -> list[Value]:
     """Every Value ``root`` depends on, each after all of its parents.
 
@@ -34,6 +56,11 @@ def topological_order(root: Value) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order(): root must be a Value, got {type(root).__name__} {root!r}")
+    with _collector_paused():
+        return _topological_order(root)
+
+
+def _topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     seen = {root}
     # Each stack entry is a node and an iterator over the parents not yet looked at,
@@ -69,25 +96,26 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"backward(): root must be a Value, got {type(root).__name__} {root!r}")
     gradient = _to_float(gradient, "backward(gradient)")
-    order = topological_order(root)
-    earlier = []  # leaves' gradients from earlier calls, added back once this one is done
-    for node in order:
-        if node.parents:
-            node.grad = 0.0
-        elif node.grad:
-            earlier.append((node, node.grad))
-            node.grad = 0.0
-    root.grad += gradient
-    for node in reversed(order):
-        upstream_grad = node.grad
-        # A zero upstream gradient adds exactly nothing to any parent (local
-        # gradients are finite), so skip the whole node: this is what makes a
-        # network full of inactive ReLUs cheap to differentiate.
-        if upstream_grad:
-            for parent, local_grad in zip(node.parents, node.local_grads):
-                parent.grad += upstream_grad * local_grad
-    for leaf, earlier_grad in earlier:
-        leaf.grad += earlier_grad
+    with _collector_paused():
+        order = _topological_order(root)
+        earlier = []  # leaves' gradients from earlier calls, added back once this one is done
+        for node in order:
+            if node.parents:
+                node.grad = 0.0
+            elif node.grad:
+                earlier.append((node, node.grad))
+                node.grad = 0.0
+        root.grad += gradient
+        for node in reversed(order):
+            upstream_grad = node.grad
+            # A zero upstream gradient adds exactly nothing to any parent (local
+            # gradients are finite), so skip the whole node: this is what makes a
+            # network full of inactive ReLUs cheap to differentiate.
+            if upstream_grad:
+                for parent, local_grad in zip(node.parents, node.local_grads):
+                    parent.grad += upstream_grad * local_grad
+        for leaf, earlier_grad in earlier:
+            leaf.grad += earlier_grad
     global last_root, last_accumulated
     last_root, last_accumulated = weakref.ref(root), earlier
 
