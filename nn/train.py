@@ -154,6 +154,10 @@ def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
 
     if replay:
         step = _ReplayStep(model, base_loss, loss_fn, rows, targets, getattr(model, "nout", None))
+
+        def train_epoch(order, epoch):
+            return step.train_epoch(optimizer, order, batch_size, epoch)
+
         if validation_data is not None:
             evaluate = step.evaluator(val_rows, val_targets)
     else:
@@ -184,10 +188,7 @@ def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
         for epoch in epoch_range:
             if shuffle:
                 rng.shuffle(order)
-            if replay:
-                loss_value, accuracy = step.train_epoch(optimizer, order, batch_size, epoch)
-            else:
-                loss_value, accuracy = train_epoch(order, epoch)
+            loss_value, accuracy = train_epoch(order, epoch)
             if scheduler is not None:
                 scheduler.step()
             history["loss"].append(loss_value)
