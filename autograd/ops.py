@@ -224,8 +224,18 @@ POW = define("pow", _pow_float, _pow_derivative, symbol="**{n}",
              formulas=("{n}{x}^{n-1}",), params=("n",), doc="x ** n for a constant n")
 EXP = define("exp", _exp_float, lambda out, x: (out,), formulas=("exp({x})",), doc="e^x")
 LOG = define("log", _log_float, lambda out, x: (1.0 / x,), formulas=("1/{x}",), doc="natural log")
-SIN = define("sin", math.sin, lambda out, x: (_cos(x),), formulas=("cos({x})",))
-COS = define("cos", math.cos, lambda out, x: (-_sin(x),), formulas=("-sin({x})",))
+def _finite_only(name: str, fn):
+    # math.sin(inf) says only "math domain error"; say which operation and which value
+    def forward(x: float) -> float:
+        if not math.isfinite(x):
+            raise ValueError(f"{name}() of a number that is not finite: Value(data={x!r})")
+        return fn(x)
+    forward.__name__ = f"_{name}_float"
+    return forward
+
+
+SIN = define("sin", _finite_only("sin", math.sin), lambda out, x: (_cos(x),), formulas=("cos({x})",))
+COS = define("cos", _finite_only("cos", math.cos), lambda out, x: (-_sin(x),), formulas=("-sin({x})",))
 TANH = define("tanh", math.tanh, lambda out, x: (1.0 - out * out,),
               formulas=("1 - tanh({x})^2",))
 SIGMOID = define("sigmoid", _sigmoid_float, lambda out, x: (out * (1.0 - out),),

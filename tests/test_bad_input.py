@@ -131,3 +131,9 @@ def test_a_derivative_rule_with_the_wrong_number_of_results_is_reported():
 
 def test_gradcheck_error_is_an_assertion_error_so_plain_asserts_and_pytest_read_it():
     assert issubclass(GradcheckError, AssertionError)
+
+
+@pytest.mark.parametrize("method", ["sin", "cos"])
+def test_sin_and_cos_of_infinity_name_the_operation_and_the_value(method):
+    with pytest.raises(ValueError, match=rf"{method}\(\) of a number that is not finite: Value\(data=inf\)"):
+        getattr(Value(float("inf")), method)()
