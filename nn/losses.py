@@ -492,6 +492,14 @@ _ALIASES = {
 CLASSIFICATION_LOSSES = frozenset({"cross_entropy", "binary_cross_entropy", "bce_with_logits",
                                    "hinge"})
 
+# How one output of a binary classifier becomes a label, for each binary loss:
+# (threshold, label at or below it, label above it).  cross_entropy takes the argmax.
+DECISION_THRESHOLDS: dict[str, tuple[float, float, float]] = {
+    "hinge": (0.0, -1.0, 1.0),                   # a raw score: its sign
+    "bce_with_logits": (0.0, 0.0, 1.0),          # a logit: above 0 means p > 0.5
+    "binary_cross_entropy": (0.5, 0.0, 1.0),     # a probability
+}
+
 # What each of these is called in PyTorch, for readers carrying code across.
 TORCH_EQUIVALENTS: dict[str, str] = {
     "softmax": "torch.softmax(logits, dim=-1)",

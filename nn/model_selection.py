@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 import numpy as np
 
 from nn.data import _rng
-from nn.losses import LOSSES, get_loss
+from nn.losses import DECISION_THRESHOLDS, LOSSES, get_loss
 from nn.metrics import accuracy_score, r2_score
 
 ArrayLike = Union[Sequence, np.ndarray]  # one entry (row, label) per sample
@@ -286,11 +286,6 @@ class LeaveOneOut:
 # ---------------------------------------------------------------------------
 # Scoring and the cross-validation loop
 
-_THRESHOLDS = {  # how a single output becomes a class, for the binary losses
-    "hinge": (0.0, -1, 1),                  # a raw score: its sign
-    "bce_with_logits": (0.0, 0, 1),          # a logit: above 0 means p > 0.5
-    "binary_cross_entropy": (0.5, 0, 1),     # a probability
-}
 
 
 def _loss_name(loss) -> Optional[str]:
@@ -329,8 +324,8 @@ def default_score(model: Any, X: ArrayLike, y: ArrayLike,
         return accuracy_score(y, outputs.argmax(axis=1))
     outputs = outputs.reshape(len(outputs), -1)[:, 0] if outputs.ndim == 2 else outputs
     name = _loss_name(loss)
-    if name in _THRESHOLDS:
-        threshold, below, above = _THRESHOLDS[name]
+    if name in DECISION_THRESHOLDS:
+        threshold, below, above = DECISION_THRESHOLDS[name]
         return accuracy_score(y, np.where(outputs > threshold, above, below))
     if not _is_integer_valued(y):
         return r2_score(y, outputs)

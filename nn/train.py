@@ -50,11 +50,14 @@ def _argmax(logits: list[Value]) -> int:
     return max(range(len(logits)), key=lambda i: logits[i].data)
 
 
+def _thresholded(threshold: float, below: float, above: float) -> Callable[[Any], Any]:
+    return _per_output(lambda output: above if output.data > threshold else below)
+
+
 # How each classification loss turns a model's output into the predicted label.
+_THRESHOLDS = {losses.LOSSES[name]: rule for name, rule in losses.DECISION_THRESHOLDS.items()}
 _CLASSIFY: dict[LossFn, Callable[[Any], Any]] = {
-    losses.hinge_loss: _per_output(lambda score: 1.0 if score.data > 0.0 else -1.0),
-    losses.binary_cross_entropy: _per_output(lambda prob: 1.0 if prob.data > 0.5 else 0.0),
-    losses.binary_cross_entropy_with_logits: _per_output(lambda logit: 1.0 if logit.data > 0.0 else 0.0),
+    **{loss: _thresholded(*rule) for loss, rule in _THRESHOLDS.items()},
     losses.cross_entropy: _argmax,
 }
 
@@ -262,14 +265,10 @@ class _ReplayStep:
         targets = samples[:, self.nin:]
         if self.base_loss is losses.cross_entropy:
             return float(np.mean(outputs.argmax(axis=1) == targets.argmax(axis=1)))
-        if self.base_loss is losses.hinge_loss:
-            predicted = np.where(outputs > 0.0, 1.0, -1.0)
-        elif self.base_loss is losses.binary_cross_entropy:
-            predicted = np.where(outputs > 0.5, 1.0, 0.0)
-        elif self.base_loss is losses.binary_cross_entropy_with_logits:
-            predicted = np.where(outputs > 0.0, 1.0, 0.0)
-        else:
+        if self.base_loss not in _THRESHOLDS:
             return None
+        threshold, below, above = _THRESHOLDS[self.base_loss]
+        predicted = np.where(outputs > threshold, above, below)
         return float(np.mean(np.all(predicted == targets, axis=1)))
 
     def train_epoch(self, optimizer: Any, order: list[int], batch_size: int,
