@@ -168,7 +168,6 @@ class Tape:
         self.size = len(structure.nodes)
         self._extra_rows = structure.extra_outputs
         nodes = structure.nodes
-        kinds = [entry[0] for entry in nodes]
         self._input_rows = [i for i, e in enumerate(nodes) if e[0] == _INPUT]
         self._input_cols = [e[1] for e in nodes if e[0] == _INPUT]
         self._param_rows = [i for i, e in enumerate(nodes) if e[0] == _PARAMETER]
@@ -180,7 +179,7 @@ class Tape:
         depth = [0] * len(nodes)
         groups: dict[tuple, list[int]] = {}
         for i, entry in enumerate(nodes):
-            if kinds[i] != _OP:
+            if entry[0] != _OP:
                 continue
             op, parents = entry[1], entry[2]
             depth[i] = 1 + max(depth[p] for p in parents)
