@@ -7,22 +7,36 @@
 >>> x.grad, y.grad
 (6.0, 6.0)
 
-The core (``Value``, ``backward``, ``grad``, ``gradcheck``) needs only the standard
-library.  Drawing (``draw_graph``) imports graphviz only when it is called.
+The modules, lowest layer first; each imports only from the layers above it in
+this list (a test in tests/test_layering.py reads every import and checks):
+
+1. ``ops``        -- the primitive table: one ``define()`` per operation;
+2. ``value``      -- ``Value`` and node making; ``nary`` -- ``sum`` and ``linear``;
+3. ``backward``   -- the chain rule run backward, ``grad``, the record of the latest pass;
+4. ``learner_warnings``, ``gradcheck``, ``tape`` -- warnings for a learner, finite
+   differences, tape replay over a batch;
+5. ``notation``   -- how numbers, nodes, formulas, LaTeX and the chain rule are written;
+6. ``check`` (``check_graph``), ``graph`` (drawing), ``steps`` (the step table);
+7. ``frames`` (the frame player) and ``explain``.
+
+The core (layers 1-3) needs only the standard library and numpy.  Drawing
+imports graphviz only when a drawing is made.
 """
 from autograd import ops
-from autograd.backward import backward, grad, topological_order, zero_grad
-from autograd.diagnostics import ChainruleWarning, check_graph
+from autograd.backward import backward, grad, last_backward, topological_order, zero_grad
+from autograd.check import check_graph
 from autograd.explain import explain
+from autograd.frames import backward_frames
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numeric_grad
 from autograd.graph import draw_graph
+from autograd.learner_warnings import ChainruleWarning
 from autograd.nary import linear, sum
-from autograd.steps import backward_frames, backward_steps
+from autograd.steps import backward_steps
 from autograd.value import Value, enable_grad, is_grad_enabled, no_grad
 
 __all__ = [
     "Value", "backward", "grad", "topological_order", "zero_grad", "no_grad", "enable_grad",
     "is_grad_enabled", "gradcheck", "gradgradcheck", "numeric_grad", "GradcheckError",
     "linear", "sum", "ops", "draw_graph", "backward_steps", "backward_frames",
-    "explain", "check_graph", "ChainruleWarning",
+    "explain", "check_graph", "ChainruleWarning", "last_backward",
 ]

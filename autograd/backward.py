@@ -16,15 +16,70 @@ import weakref
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
 
-from autograd.value import Value, _to_float, enable_grad
+from autograd import ops
+from autograd.value import Value, enable_grad, to_float
 
-__all__ = ["topological_order", "backward", "grad", "zero_grad"]
+__all__ = ["topological_order", "backward", "grad", "zero_grad", "local_grad_values",
+           "BackwardRecord", "last_backward", "record_backward"]
 
-# The latest backward(), read by autograd.explain (a weak reference to its root, so
-# the graph is still freed when the learner drops it) and by the optimizers' warning
-# about a forgotten zero_grad() (the leaves whose non-zero grad it added to).
-last_root: weakref.ref | None = None
-last_accumulated: list = []
+
+class BackwardRecord:
+    """What the latest ``backward()`` did, for the learner aids to read (never to change).
+
+    ``root`` is its output, or None once the learner has dropped it (only a weak
+    reference is kept, so the graph is still freed); ``accumulated`` holds the
+    leaves whose ``grad`` was not 0 when it started, each with that earlier
+    gradient: the gradients it added to.  ``autograd.explain`` finds children from
+    ``root``; ``nn``'s optimizers warn about a forgotten ``zero_grad()`` from
+    ``accumulated``.
+
+    >>> x = Value(2.0); y = x * x; y.backward()
+    >>> record = last_backward()
+    >>> record.root is y, record.accumulated
+    (True, ())
+    """
+
+    __slots__ = ("_root", "accumulated")
+
+    def __init__(self, root: Value, accumulated: Iterable[tuple[Value, float]] = ()):
+        self._root = weakref.ref(root)
+        self.accumulated = tuple(accumulated)
+
+    @property
+    def root(self) -> Value | None:
+        """The output of that backward(), or None when it no longer exists."""
+        return self._root()
+
+    def __setattr__(self, name, value):
+        if hasattr(self, "accumulated"):
+            raise AttributeError("BackwardRecord is read-only")
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        return f"BackwardRecord(root={self.root!r}, {len(self.accumulated)} accumulated)"
+
+
+_latest: BackwardRecord | None = None
+
+
+def last_backward() -> BackwardRecord | None:
+    """The record of the latest ``backward()`` (or ``backward_steps``), None before the first.
+
+    >>> (Value(1.0) * 2).backward(); last_backward().root is None   # the output was not kept
+    True
+    """
+    return _latest
+
+
+def record_backward(root: Value, accumulated: Iterable[tuple[Value, float]] = ()) -> BackwardRecord:
+    """Make ``root`` the latest backward's output; for walks that run the chain rule themselves.
+
+    ``backward()`` calls it; so does ``backward_steps``, which runs the same walk
+    step by step.  It is the only writer of the record.
+    """
+    global _latest
+    _latest = BackwardRecord(root, accumulated)
+    return _latest
 
 
 @contextmanager
@@ -95,7 +150,7 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward(): root must be a Value, got {type(root).__name__} {root!r}")
-    gradient = _to_float(gradient, "backward(gradient)")
+    gradient = to_float(gradient, "backward(gradient)")
     with _collector_paused():
         order = _topological_order(root)
         earlier = []  # leaves' gradients from earlier calls, added back once this one is done
@@ -116,8 +171,7 @@ def backward(root: Value, gradient: float = 1.0) -> None:
                     parent.grad += upstream_grad * local_grad
         for leaf, earlier_grad in earlier:
             leaf.grad += earlier_grad
-    global last_root, last_accumulated
-    last_root, last_accumulated = weakref.ref(root), earlier
+    record_backward(root, earlier)
 
 
 def grad(output: Value, inputs: Sequence[Value] | Value,
@@ -192,14 +246,13 @@ def local_grad_values(node: Value) -> tuple:
     >>> [g.data for g in local_grad_values(y)], y.local_grads
     ([3.0, 3.0], (3.0, 3.0))
     """
-    op = node.op
-    primitive = getattr(op, "primitive", None)
+    primitive = ops.primitive_of(node)
     if primitive is None:
         raise NotImplementedError(
             f"grad(create_graph=True): {node!r} was made with plain float local_grads, so its "
             "derivative cannot be differentiated again. Register its rule with "
             "autograd.ops.define() so the derivative can be built from Values.")
-    return primitive.derivative(node, *node.parents, *op.params)
+    return primitive.derivative(node, *node.parents, *node.op.params)
 
 
 def zero_grad(values: Iterable[Value]) -> None:

@@ -7,13 +7,13 @@ contributions up.  ``explain(node)`` writes each one down, so reuse becomes
 visible: for ``b = a + a`` it shows 1 + 1 = 2, for ``b = a * a`` it shows a + a.
 Beside them it shows the node's value, its operation, the formula of each of its
 local derivatives (from the primitive table, ``autograd/ops.py``, through the
-same writer ``backward_steps`` uses) and the whole chain rule from the output.
+same notation ``backward_steps`` uses, ``autograd/notation.py``) and the whole chain rule from the output.
 It prints as text, shows as an HTML table in a notebook, and gives LaTeX with
 ``.latex()``.
 
 Children are found by walking the graph down from its output: the root of the
 latest ``backward()`` unless ``root=`` is given.  ``autograd/backward.py`` keeps
-only a weak reference to that root, so a graph is still freed the moment the
+only a weak reference to that root (``last_backward()``), so a graph is still freed the moment the
 learner drops its output; explaining a node of a graph whose output was not
 kept (``(a + a).backward()``) then asks for ``root=``.
 """
@@ -22,11 +22,11 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from autograd.backward import topological_order
-from autograd.diagnostics import _engine, _never_backward, _warn, warn_if_never_backward
-from autograd.graph import format_number
-from autograd.steps import _ATOM, BackwardSteps, ChainRule, _d_name, _wrap
-from autograd.value import Value
+from autograd import ops
+from autograd.backward import last_backward, topological_order
+from autograd.learner_warnings import never_backward, warn, warn_if_never_backward
+from autograd.notation import ChainRule, Notation, chain_rule, d_name, derivative_name, format_number
+from autograd.value import Value, require_value
 
 __all__ = ["explain", "Explanation", "Incoming", "LocalDerivative"]
 
@@ -65,8 +65,8 @@ class Explanation:
     def __init__(self, node: Value, root: Value, order: list[Value], fmt: str, computed: bool):
         self.node, self.root, self.fmt = node, root, fmt
         self.computed = computed  # False when no gradient of the graph was computed yet
-        self._steps = BackwardSteps(root, order, [], root.grad, fmt)  # names and the chain rule
-        self._names = self._steps._names
+        self._order = order
+        self._names = Notation(order, fmt, expand=False, max_len=24)
         incoming, total = [], 0.0
         # backward's order: children in reverse topological order, each parent in turn,
         # so an interior node's total is its grad to the last bit.
@@ -88,7 +88,8 @@ class Explanation:
             for i, (p, g) in enumerate(zip(node.parents, node.local_grads))
             for f in [self._names.formula(node, i)])
         try:
-            self.chain_rule: ChainRule | None = self._steps._chain_rule(node, True, total)
+            self.chain_rule: ChainRule | None = chain_rule(order, root, node, self._names, fmt=fmt,
+                                                           total=total)
         except ValueError:  # more paths than anyone reads
             self.chain_rule = None
 
@@ -100,20 +101,19 @@ class Explanation:
         return self._names.exprs[v].plain
 
     def _d(self, v: Value) -> str:
-        return f"d{_d_name(self._names.exprs[v])}"
+        return f"d{d_name(self._names.exprs[v])}"
 
     def _d_latex(self, top: Value, bottom: Value) -> str:
-        t, b = _wrap(self._names.exprs[top], _ATOM), _wrap(self._names.exprs[bottom], _ATOM)
-        return rf"\frac{{\partial {t.latex}}}{{\partial {b.latex}}}"
+        return derivative_name(self._names, top, bottom)[1]
 
     def _defined(self, v: Value) -> str:
         """'w = x + y' for a labelled interior node, else its name."""
         if v.label and v.parents:
-            return f"{v.label} = {self._names._expression(v).plain}"
+            return f"{v.label} = {self._names.expression(v).plain}"
         return self._name(v)
 
     def _op_text(self) -> str:
-        prim = getattr(self.node.op, "primitive", None)
+        prim = ops.primitive_of(self.node)
         if prim is None:
             return (f"operation {str(self.node.op) or '?'!r}, made by hand with Value(): its "
                     "local derivatives are the numbers it was given")
@@ -244,8 +244,7 @@ def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g") -> Expl
     """How ``node.grad`` was computed: each child's contribution, the local derivatives, the chain rule.
 
     Call it after ``backward()``.  ``root`` is the output whose gradient is
-    explained; by default the root of the latest ``backward()``.  ``node.explain()``
-    is the same.
+    explained; by default the root of the latest ``backward()``.
 
     >>> a = Value(3.0, label='a')
     >>> b = a + a; b.label = 'b'
@@ -259,13 +258,12 @@ def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g") -> Expl
         sum                       1 + 1 = 2
       chain rule: db/da = 1 + 1 = 2
     """
-    if not isinstance(node, Value):
-        raise TypeError(f"explain(): expected a Value, got {type(node).__name__} {node!r}")
+    require_value(node, "explain")
+    latest = last_backward()
     if root is None:
-        latest = _engine.last_root
-        root = latest() if latest is not None else None
+        root = latest.root if latest is not None else None
         if latest is None:
-            _warn("explain(): backward() has not run yet, so there is no gradient to explain: "
+            warn("explain(): backward() has not run yet, so there is no gradient to explain: "
                   "call root.backward() first (shown for now: the value and local derivatives)")
             root = node
         elif root is None:
@@ -279,12 +277,11 @@ def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g") -> Expl
                              f"backward() (from {root!r}): call backward() on the output it "
                              "leads to first, or pass explain(node, root=that_output)")
     else:
-        if not isinstance(root, Value):
-            raise TypeError(f"explain(root=...): expected a Value, got {type(root).__name__} {root!r}")
+        require_value(root, "explain(root=...)")
         order = topological_order(root)
         if node not in set(order):
             raise ValueError(f"explain(): {node!r} is not part of the graph of root {root!r}")
-    computed = not _never_backward(root, order)
-    if not computed and _engine.last_root is not None:  # (otherwise warned above)
+    computed = not never_backward(root, order)
+    if not computed and latest is not None:  # (otherwise warned above)
         warn_if_never_backward(root, order, "explain", "call root.backward() first")
     return Explanation(node, root, order, fmt, computed)

@@ -3,16 +3,23 @@
 The numeric derivative of f at x is (f(x + eps) - f(x - eps)) / (2 eps); its
 error shrinks like eps**2, so for smooth functions it agrees with the chain
 rule to many digits.  A primitive with a wrong local derivative does not.
+
+``gradcheck(fn, inputs)`` calls a function again at nudged inputs;
+:func:`recompute` runs an existing graph forward again from the primitive
+table's ``forward`` rules, with some Values set to new numbers -- what
+``check_graph`` uses to check every gradient of a graph already built.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from autograd.backward import grad
+from autograd import ops
+from autograd.backward import grad, topological_order
 from autograd.value import Value
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numeric_grad"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numeric_grad", "recompute",
+           "recompute_from", "NoForwardRule"]
 
 
 class GradcheckError(AssertionError):
@@ -126,3 +133,69 @@ def gradgradcheck(fn: Callable, inputs: Sequence[float], eps: float = 1e-6, atol
         if not _compare(rows, atol, rtol, "second derivative", first_derivative, raise_exception):
             return False
     return True
+
+
+# -- running a graph forward again ---------------------------------------------------
+
+class NoForwardRule(ValueError):
+    """A node must be recomputed but was made by hand, without a rule in the primitive table."""
+
+    def __init__(self, node: Value):
+        self.node = node
+        op = f"operation {str(node.op)!r}" if node.op else "an operation with no name"
+        super().__init__(
+            f"recompute: {node!r} ({op}) was made with Value(data, parents, local_grads), so there "
+            "is no forward rule to compute it again; register the operation with "
+            "autograd.ops.define() and make its nodes with autograd.value.apply(), or check it "
+            "with autograd.gradcheck(fn, inputs)")
+
+
+def recompute_from(order: Sequence[Value], start: int, changes: Mapping[Value, float]) -> dict:
+    """New data of every node from ``order[start:]`` on that depends on a changed Value.
+
+    ``order`` is a topological order (parents first); only the changed Values and
+    the nodes that depend on them are in the result.
+
+    >>> x = Value(1.0); y = x * 3; z = y + 1
+    >>> recompute_from([x, y, z], 0, {x: 2.0})[z]
+    7.0
+    """
+    values = dict(changes)
+    for v in order[start:]:
+        if v in values or not any(p in values for p in v.parents):
+            continue  # unchanged: its stored data is still right
+        prim = ops.primitive_of(v)
+        if prim is None:
+            raise NoForwardRule(v)
+        values[v] = prim.forward(*[values.get(p, p.data) for p in v.parents], *v.op.params)
+    return values
+
+
+def recompute(root: Value, changes: Mapping[Value, float]) -> dict:
+    """Every Value of ``root``'s graph computed again, with some Values set to new numbers.
+
+    Each node that depends on a changed Value is recomputed from its primitive's
+    ``forward`` rule, parents first; the others keep their ``data``.  The graph
+    itself is not touched.  Returns a dict Value -> number for every node.
+    Raises ``NoForwardRule`` for a node that must be recomputed but was made by
+    hand with ``Value(data, parents, local_grads)``.
+
+    >>> x, y = Value(1.0), Value(2.0)
+    >>> z = (x + y) ** 2
+    >>> recompute(z, {x: 2.0})[z], z.data          # (2 + 2)**2, and z is unchanged
+    (16.0, 9.0)
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"recompute(): expected a Value, got {type(root).__name__} {root!r}")
+    order = topological_order(root)
+    index = {v: k for k, v in enumerate(order)}
+    new = {}
+    for v, number in changes.items():
+        if v not in index:
+            raise ValueError(f"recompute(): {v!r} is not part of the graph of {root!r}")
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise TypeError(f"recompute(): the new value of {v!r} must be a number, got {number!r}")
+        new[v] = float(number)
+    start = min((index[v] for v in new), default=len(order))
+    values = recompute_from(order, start, new)
+    return {v: values.get(v, v.data) for v in order}

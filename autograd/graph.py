@@ -16,22 +16,25 @@ and only when a drawing is made.
 ``check=True`` also checks each leaf's gradient (and, with
 ``check_interior=True``, every node's) against central differences and writes
 the numeric slope in its box: a disagreement is drawn red with both numbers,
-a Value that cannot be checked grey (see ``autograd.diagnostics.check_graph``).
+a Value that cannot be checked grey (see ``autograd.check.check_graph``).
 Drawing a graph before ``backward()`` or one too big to read raises a
 ``ChainruleWarning`` saying what to do instead.
 """
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from autograd import ops
 from autograd.backward import topological_order
-from autograd.diagnostics import _check, _warn, warn_if_never_backward
-from autograd.value import Value
+from autograd.check import check_order
+from autograd.learner_warnings import warn, warn_if_never_backward
+from autograd.notation import format_number
+from autograd.value import Value, require_value
 
-__all__ = ["draw_graph", "format_number", "MAX_NODES"]
+__all__ = ["draw_graph", "render_graph", "GraphStyle", "too_big", "format_number", "MAX_NODES",
+           "HIGHLIGHT_FILL", "HIGHLIGHT_EDGE", "MISMATCH_FILL", "MISMATCH_EDGE", "UNCHECKED_FILL"]
 
 MAX_NODES = 300  # beyond this many Values a plain drawing is a wall of boxes
 
@@ -51,24 +54,14 @@ UNCHECKED_FILL = "#d9d9d9"
 _FONT = "Helvetica"
 
 
-def format_number(x: float, fmt: str = ".4g") -> str:
-    """``x`` written with ``fmt`` (4 significant digits by default), never as ``-0``.
-
-    >>> format_number(3.14159), format_number(-0.0), format_number(-1e-7, '.2f')
-    ('3.142', '0', '0.00')
-    """
-    text = format(x, fmt)
-    # A rounded-away negative ('-0', '-0.00', '-0e+00') is zero to a reader.
-    if re.fullmatch(r"-0*\.?0*(e[+-]?\d+)?%?", text):
-        text = text[1:]
-    return text
-
-
-def _too_big(n_values: int, max_nodes: int) -> bool:
+def too_big(n_values: int, max_nodes: int) -> bool:
     """True when a plain drawing of ``n_values`` Values is too big to read.
 
     The hook for a learner aid: ``draw_graph`` calls it when ``collapse`` is None
     and still draws the whole graph whatever it returns.
+
+    >>> too_big(301, 300), too_big(300, 300)
+    (True, False)
     """
     return n_values > max_nodes
 
@@ -82,7 +75,7 @@ def _escape(text) -> str:
 
 
 @dataclass
-class _Style:
+class GraphStyle:
     """What to colour or override in a drawing (used for highlight and for frames)."""
 
     fill: dict = field(default_factory=dict)          # Value -> fill colour
@@ -144,21 +137,21 @@ def draw_graph(root: Value, *, grads: bool = True, edge_labels: bool = False,
     >>> 'grad 6' in dot.source and '**2' in dot.source
     True
     """
-    _check_root(root, "draw_graph")
+    require_value(root, "draw_graph")
     order = topological_order(root)
-    style = _Style()
+    style = GraphStyle()
     if highlight is not None:
         style = _highlight_style(root, order, highlight)
     if grads or check:
         warn_if_never_backward(root, order, "draw_graph", "call root.backward() first, or pass "
                                "grads=False to draw the values only")
-    if collapse is None and _too_big(len(order), max_nodes):
-        _warn_too_big(order, max_nodes, model)  # and still draw the whole graph
+    if collapse is None and too_big(len(order), max_nodes):
+        _warntoo_big(order, max_nodes, model)  # and still draw the whole graph
     report = None
     if check or check_interior:
-        report = _check(root, order, check_interior, eps, atol, rtol)
+        report = check_order(root, order, check_interior, eps, atol, rtol)
         _check_style(style, report, fmt)
-    dot = _render(root, order, grads=grads, edge_labels=edge_labels, fmt=fmt, rankdir=rankdir,
+    dot = render_graph(root, order, grads=grads, edge_labels=edge_labels, fmt=fmt, rankdir=rankdir,
                   model=model, collapse=collapse, fused=fused, style=style)
     if report is not None:
         key = [text for text, rows in (("red: disagrees", report.mismatches),
@@ -168,17 +161,17 @@ def draw_graph(root: Value, *, grads: bool = True, edge_labels: bool = False,
     return dot
 
 
-def _warn_too_big(order: list[Value], max_nodes: int, model) -> None:
+def _warntoo_big(order: list[Value], max_nodes: int, model) -> None:
     if any(_is_linear(v) for v in order):
         fix = ("pass collapse='neuron' or collapse='layer' to draw one box per neuron or per layer"
                + ("" if model is not None else " (and model=your_model to name them)"))
     else:
         fix = "draw a smaller part of it (the loss of one sample, say)"
-    _warn(f"draw_graph: {len(order)} Values are too many to read in one picture "
+    warn(f"draw_graph: {len(order)} Values are too many to read in one picture "
           f"(max_nodes={max_nodes}); {fix}, or raise max_nodes to draw it whole anyway")
 
 
-def _check_style(style: _Style, report, fmt: str) -> None:
+def _check_style(style: GraphStyle, report, fmt: str) -> None:
     """Write each check in its Value's box; colour disagreements red and the unchecked grey."""
     for r in report:
         v = r.node
@@ -196,11 +189,6 @@ def _check_style(style: _Style, report, fmt: str) -> None:
         style.edge_color[key] = MISMATCH_EDGE
 
 
-def _check_root(root, where: str) -> None:
-    if not isinstance(root, Value):
-        raise TypeError(f"{where}(): expected a Value, got {type(root).__name__} {root!r}")
-
-
 def _children(order: list[Value]) -> dict:
     """Each Value's children (the nodes that use it), each listed once, in order."""
     children: dict = {v: [] for v in order}
@@ -210,7 +198,7 @@ def _children(order: list[Value]) -> dict:
     return children
 
 
-def _highlight_style(root: Value, order: list[Value], highlight) -> _Style:
+def _highlight_style(root: Value, order: list[Value], highlight) -> GraphStyle:
     sources = [highlight] if isinstance(highlight, Value) else list(highlight)
     in_graph = set(order)
     for s in sources:
@@ -221,7 +209,7 @@ def _highlight_style(root: Value, order: list[Value], highlight) -> _Style:
     # A node is on a path from a source to the root when it is a source or uses
     # one; topological order sees every parent before its child.
     on_path = set(sources)
-    style = _Style()
+    style = GraphStyle()
     for v in order:
         for i, p in enumerate(v.parents):
             if p in on_path:
@@ -279,8 +267,7 @@ def _cluster_title(model, prefix: str, within: tuple = ()) -> str:
 
 
 def _is_linear(v: Value) -> bool:
-    prim = getattr(v.op, "primitive", None)
-    return prim is not None and prim.name == "linear"
+    return ops.primitive_of(v) is ops.LINEAR
 
 
 @dataclass
@@ -320,9 +307,8 @@ def _neurons(order: list[Value], children: dict, names: dict) -> list[_Neuron]:
             if not inputs or not weights[owner] <= set(params):
                 continue  # e.g. a penalty w * w on one weight is not the neuron's sum
         elif _is_linear(v):
-            n = (len(v.parents) - 1) // 2
-            params = [p for p in dict.fromkeys((*v.parents[:n], v.parents[-1])) if not p.parents]
-            inputs = v.parents[n:2 * n]
+            weights, inputs, bias = ops.linear_parts(v.parents)
+            params = [p for p in dict.fromkeys((*weights, bias)) if not p.parents]
             owner = ""
         else:
             continue
@@ -417,8 +403,13 @@ def _box(title: str, cells: list[str], fill: str, emphasised: bool, grad_width: 
             f'BGCOLOR="{fill}"><TR>{"".join(tds)}</TR></TABLE>>')
 
 
-def _render(root: Value, order: list[Value], *, grads: bool, edge_labels: bool, fmt: str,
-            rankdir: str, model, collapse: str | None, fused: bool, style: _Style):
+def render_graph(root: Value, order: list[Value], *, grads: bool, edge_labels: bool, fmt: str,
+                 rankdir: str, model, collapse: str | None, fused: bool, style: GraphStyle):
+    """The ``graphviz.Digraph`` of an already-ordered graph, coloured by ``style``.
+
+    ``draw_graph`` checks its arguments and calls this; the frame player calls it
+    once per frame with a different style.
+    """
     import graphviz  # only drawing needs it
 
     if rankdir not in ("LR", "TB", "RL", "BT"):
@@ -539,8 +530,8 @@ def _render(root: Value, order: list[Value], *, grads: bool, edge_labels: bool, 
 def _expand_linear(v, vid, op_id, path, item, edge, op_node, statements, number, grad_of, grads,
                    style) -> None:
     """Draw w1*x1 + ... + wn*xn + b as its products and one sum (the graph is unchanged)."""
-    n = (len(v.parents) - 1) // 2
-    ws, xs, b = v.parents[:n], v.parents[n:2 * n], v.parents[-1]
+    ws, xs, b = ops.linear_parts(v.parents)
+    n = len(ws)
     for j, (w, x) in enumerate(zip(ws, xs)):
         mul_id, product_id = f"{vid}_mul{j}", f"{vid}_product{j}"
         hot = (v, j) in style.edge_color or (v, n + j) in style.edge_color

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from autograd import ops
-from autograd.value import Value, _as_value, _node, apply
+from autograd.value import Value, apply, as_value, make_node
 
 __all__ = ["sum", "linear"]
 
@@ -57,10 +57,10 @@ def linear(weights: Sequence[Value], inputs: Sequence, bias=0.0) -> Value:
         # Some plain numbers: make them constant leaves (the slow path).  A numpy
         # scalar has a ``.data`` too (a memoryview), which fails in _forward with
         # a TypeError, so it lands here as well.
-        parents = tuple(_as_value(p, "linear()") for p in parents)
+        parents = tuple(as_value(p, "linear()") for p in parents)
         data = [p.data for p in parents]
         out = _forward(*data)
-    return _node(out, parents, _derivative(out, *data), _LINEAR)
+    return make_node(out, parents, _derivative(out, *data), _LINEAR)
 
 
 _forward, _derivative = ops.LINEAR.forward, ops.LINEAR.derivative

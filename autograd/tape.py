@@ -9,10 +9,10 @@ batch.  The chain rule is the same one ``backward()`` runs; the tests check that
 replay and the scalar engine agree to 1e-12 on every primitive.
 
 The vector rules are a second interpretation of the primitive table, in the
-manner of JAX's batching rules: ``BATCHING_RULES`` maps each primitive's name to
-its forward function on arrays and, where the scalar rule has a branch (``1 if x
-> 0 else 0``) or calls a float function, its derivative on arrays.  A primitive
-whose scalar derivative is plain arithmetic reuses that rule unchanged.
+manner of JAX's batching rules: each entry of ``autograd/ops.py`` gives its
+forward function on arrays (``array_forward``) and, where the scalar rule has a
+branch (``1 if x > 0 else 0``), its derivative on arrays.  A primitive whose
+scalar derivative is plain arithmetic reuses that rule unchanged.
 
 A graph whose *shape* depends on the data (a Python ``if`` on a Value) cannot be
 replayed: ``Tape.record`` traces two samples and checks their tapes match, and
@@ -25,84 +25,16 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from autograd import ops
 from autograd.backward import topological_order
 from autograd.value import Value
 
-__all__ = ["Tape", "ReplayError", "BATCHING_RULES"]
+__all__ = ["Tape", "ReplayError"]
 
 
 class ReplayError(ValueError):
     """The graph cannot be replayed over a batch (its shape depends on the data)."""
 
-
-def _checked_log(x):
-    if np.any(x <= 0.0):
-        bad = x[x <= 0.0][0]
-        raise ValueError(f"log() of a non-positive number: Value(data={float(bad)!r}) (in tape replay)")
-    return np.log(x)
-
-
-def _checked_exp(x):
-    with np.errstate(over="ignore"):
-        out = np.exp(x)
-    if not np.all(np.isfinite(out)):
-        bad = x[~np.isfinite(out)][0]
-        raise OverflowError(f"exp() overflows a float for Value(data={float(bad)!r}) (in tape replay)")
-    return out
-
-
-def _checked_pow(x, n):
-    if not float(n).is_integer() and np.any(x < 0.0):
-        raise ValueError(f"Value ** {n!r}: a negative base needs an integer exponent (in tape replay)")
-    if n < 0 and np.any(x == 0.0):
-        raise ZeroDivisionError(f"Value(data=0.0) ** {n!r}: zero cannot be raised to a negative power "
-                                "(in tape replay)")
-    return np.power(x, n)
-
-
-def _checked_divide(x, y):
-    if np.any(y == 0.0):
-        raise ZeroDivisionError("division by zero (in tape replay)")
-    return x / y
-
-
-def _sigmoid(x):
-    # the same two stable forms as the scalar rule
-    out = np.empty_like(x)
-    pos = x >= 0.0
-    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
-    e = np.exp(x[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
-
-
-def _softplus(x):
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
-
-
-# name -> (forward on arrays, derivative on arrays or None to reuse the scalar rule)
-BATCHING_RULES: dict[str, tuple[Callable, Callable | None]] = {
-    "add": (np.add, None),
-    "mul": (np.multiply, None),
-    "div": (_checked_divide, None),
-    "pow": (_checked_pow, None),
-    "exp": (_checked_exp, None),
-    "log": (_checked_log, None),
-    "sin": (np.sin, lambda out, x: (np.cos(x),)),
-    "cos": (np.cos, lambda out, x: (-np.sin(x),)),
-    "tanh": (np.tanh, None),
-    "sigmoid": (_sigmoid, None),
-    "relu": (lambda x: np.where(x > 0.0, x, 0.0), lambda out, x: (np.where(x > 0.0, 1.0, 0.0),)),
-    "leaky_relu": (lambda x, slope: np.where(x > 0.0, x, slope * x),
-                   lambda out, x, slope: (np.where(x > 0.0, 1.0, slope),)),
-    "elu": (lambda x, alpha: np.where(x > 0.0, x, alpha * np.expm1(np.minimum(x, 0.0))),
-            lambda out, x, alpha: (np.where(x > 0.0, 1.0, out + alpha),)),
-    "softplus": (_softplus, lambda out, x: (_sigmoid(x),)),
-    "abs": (np.abs, lambda out, x: (np.sign(x),)),
-    # n-ary nodes work on the gathered rows of their parents (see _Step)
-    "linear": (None, None),
-    "sum": (None, None),
-}
 
 _INPUT, _PARAMETER, _CONSTANT, _OP = range(4)
 
@@ -183,15 +115,15 @@ class Tape:
                 continue
             op, parents = entry[1], entry[2]
             depth[i] = 1 + max(depth[p] for p in parents)
-            name = op.primitive.name
-            if name == "linear":
-                n = len(parents) // 2
-                fast = all(p in param_of_row for p in parents[:n] + parents[-1:])
-                key = (depth[i], "linear", parents[n:2 * n]) if fast else (depth[i], "node", i)
-            elif name == "sum":
+            prim = op.primitive
+            if prim is ops.LINEAR:
+                weights, inputs, bias = ops.linear_parts(parents)
+                fast = all(p in param_of_row for p in (*weights, bias))
+                key = (depth[i], "linear", inputs) if fast else (depth[i], "node", i)
+            elif prim.arity is None:
                 key = (depth[i], "node", i)
             else:
-                key = (depth[i], "elementwise", name, op.params, len(parents))
+                key = (depth[i], "elementwise", prim.name, op.params, len(parents))
             groups.setdefault(key, []).append(i)
 
         self._groups = []
@@ -227,13 +159,13 @@ class Tape:
                     "Tape.record: the graph's shape depends on the data (two samples gave different "
                     f"graphs: {len(structure.nodes)} vs {len(other.nodes)} nodes), so one recording "
                     "cannot be replayed for every sample; train without replay.")
-        for entry in structure.nodes:
+        for node, entry in zip(structure.order, structure.nodes):
             if entry[0] == _OP:
-                op = entry[1]
-                name = getattr(getattr(op, "primitive", None), "name", None)
-                if name not in BATCHING_RULES:
-                    raise ReplayError(f"Tape.record: no batching rule for the operation {str(op)!r}; "
-                                      "add one to autograd.tape.BATCHING_RULES or train without replay")
+                prim = ops.primitive_of(node)
+                if prim is None or not prim.replayable:
+                    raise ReplayError(f"Tape.record: no array rule for the operation {str(node.op)!r}; "
+                                      "give its autograd.ops.define() an array_forward, or train "
+                                      "without replay")
         tape = cls(structure, len(sample), parameters)
         if check_samples is not None:
             tape._check_against_scalar(fn, np.asarray(check_samples, dtype=float))
@@ -321,8 +253,8 @@ class _ElementwiseGroup:
         arity = len(nodes[rows[0]][2])
         self.parents = [np.array([nodes[r][2][j] for r in rows]) for j in range(arity)]
         self.unique = [_is_unique(p) for p in self.parents]
-        self.forward_rule, derivative_rule = BATCHING_RULES[op.primitive.name]
-        self.derivative_rule = derivative_rule or op.primitive.derivative
+        self.forward_rule = op.primitive.array_forward
+        self.derivative_rule = op.primitive.derivative_on_arrays
 
     def forward(self, values, param_values) -> None:
         values[self.rows] = self.forward_rule(*(values[p] for p in self.parents), *self.params)
@@ -340,12 +272,11 @@ class _LinearGroup:
     are parameters: together they are one layer, W @ X + b."""
 
     def __init__(self, rows: list[int], nodes, param_of_row: dict[int, int]):
-        parents = [nodes[r][2] for r in rows]
-        n = len(parents[0]) // 2
+        parts = [ops.linear_parts(nodes[r][2]) for r in rows]
         self.rows = np.array(rows)
-        self.inputs = np.array(parents[0][n:2 * n])
-        self.weight_cols = np.array([[param_of_row[p] for p in ps[:n]] for ps in parents])
-        self.bias_cols = np.array([param_of_row[ps[-1]] for ps in parents])
+        self.inputs = np.array(parts[0][1])
+        self.weight_cols = np.array([[param_of_row[p] for p in weights] for weights, _, _ in parts])
+        self.bias_cols = np.array([param_of_row[bias] for _, _, bias in parts])
         self.inputs_unique = _is_unique(self.inputs)
         self.params_unique = _is_unique(np.concatenate([self.weight_cols.ravel(), self.bias_cols]))
         self._cache = None
@@ -370,24 +301,23 @@ class _NaryNode:
     def __init__(self, row: int, nodes):
         op, parents = nodes[row][1], nodes[row][2]
         self.row = row
-        self.linear = op.primitive.name == "linear"
+        self.linear = op.primitive is ops.LINEAR
         self.index = np.array(parents)
         self.unique = _is_unique(self.index)
 
     def forward(self, values, param_values) -> None:
         rows = values[self.index]
         if self.linear:  # parents (w..., x..., b)
-            n = len(rows) // 2
-            values[self.row] = np.einsum("ij,ij->j", rows[:n], rows[n:2 * n]) + rows[-1]
+            weights, inputs, bias = ops.linear_parts(rows)
+            values[self.row] = np.einsum("ij,ij->j", weights, inputs) + bias
         else:
             values[self.row] = rows.sum(axis=0)
 
     def backward(self, values, grads, param_values, param_grads) -> None:
         upstream = grads[self.row]
         if self.linear:
-            rows = values[self.index]
-            n = len(rows) // 2
-            local = np.concatenate((rows[n:2 * n], rows[:n], np.ones((1, rows.shape[1]))))
+            weights, inputs, _ = ops.linear_parts(values[self.index])
+            local = np.concatenate((inputs, weights, np.ones((1, values.shape[1]))))
             contribution = local * upstream
         else:
             contribution = np.broadcast_to(upstream, (len(self.index), upstream.shape[0]))

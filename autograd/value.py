@@ -19,7 +19,8 @@ from typing import Iterable, Iterator, Sequence
 
 from autograd import ops
 
-__all__ = ["Value", "no_grad", "enable_grad", "is_grad_enabled"]
+__all__ = ["Value", "no_grad", "enable_grad", "is_grad_enabled", "to_float", "as_value",
+           "make_node", "apply", "unary_maker", "install_methods", "require_value"]
 
 _grad_enabled = True
 
@@ -70,7 +71,7 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-def _to_float(x, where: str, expected: str = "a real number") -> float:
+def to_float(x, where: str, expected: str = "a real number") -> float:
     """A real number as a float, or a clear error naming the operation."""
     if type(x) is float:
         result = x
@@ -98,13 +99,13 @@ class Value:
     output with respect to each input.
     """
 
-    # __weakref__: autograd.explain remembers the latest backward()'s root without
+    # __weakref__: the record of the latest backward() (autograd.backward) keeps its root without
     # keeping its graph alive (8 bytes per Value).
     __slots__ = ("data", "grad", "parents", "local_grads", "op", "label", "__weakref__")
 
     def __init__(self, data, parents: Iterable[Value] = (), local_grads: Iterable[float] = (),
                  op: str = "", label: str = ""):
-        self.data = _to_float(data, "Value()")
+        self.data = to_float(data, "Value()")
         parents, local_grads = tuple(parents), tuple(local_grads)
         for p in parents:
             if not isinstance(p, Value):
@@ -112,7 +113,7 @@ class Value:
         if len(parents) != len(local_grads):
             raise ValueError(f"Value(): {len(parents)} parents but {len(local_grads)} local_grads; "
                              "give one local derivative per parent")
-        local_grads = tuple(_to_float(g, "Value() local_grads",
+        local_grads = tuple(to_float(g, "Value() local_grads",
                                       "a real number (each local derivative's value at this point)")
                             for g in local_grads)
         self.grad = 0.0
@@ -162,19 +163,19 @@ class Value:
     # -- arithmetic: each operator is one primitive or a one-line composition --
     def __add__(self, other):
         if type(other) is not Value:
-            other = _as_value(other, "Value + operand")
+            other = as_value(other, "Value + operand")
         return _add(self, other)
 
     def __radd__(self, other):
-        return _add(_as_value(other, "Value + operand"), self)
+        return _add(as_value(other, "Value + operand"), self)
 
     def __mul__(self, other):
         if type(other) is not Value:
-            other = _as_value(other, "Value * operand")
+            other = as_value(other, "Value * operand")
         return _mul(self, other)
 
     def __rmul__(self, other):
-        return _mul(_as_value(other, "Value * operand"), self)
+        return _mul(as_value(other, "Value * operand"), self)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):  # x ** y = exp(y * log(x)), defined for x > 0 only
@@ -189,12 +190,12 @@ class Value:
         except TypeError:  # unhashable (a list...): not a number, and _to_float says so
             make = None
         if make is None:
-            n = _to_float(exponent, "Value ** exponent", "a real number or a Value")
+            n = to_float(exponent, "Value ** exponent", "a real number or a Value")
             make = _pow_makers[exponent] = _maker(ops.POW, int(n) if n.is_integer() else n)
         return make(self)
 
     def __rpow__(self, base):  # b ** x = exp(x * log(b)), for b > 0
-        b = _to_float(base, "number ** Value")
+        b = to_float(base, "number ** Value")
         if b <= 0.0:
             raise ValueError(f"power {base!r} ** {self!r}: a number raised to a Value is computed "
                              "as exp(x * log(b)), which needs a positive base b")
@@ -204,43 +205,26 @@ class Value:
         return self * -1.0
 
     def __sub__(self, other):  # x - y = x + (-y)
-        return self + (-_as_value(other, "Value - operand"))
+        return self + (-as_value(other, "Value - operand"))
 
     def __rsub__(self, other):  # y - x = y + (-x)
-        return _as_value(other, "Value - operand") + (-self)
+        return as_value(other, "Value - operand") + (-self)
 
     def __truediv__(self, other):
-        divisor = _as_value(other, "Value / operand")
+        divisor = as_value(other, "Value / operand")
         if divisor.data == 0.0:
             raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
         return _div(self, divisor)
 
     def __rtruediv__(self, other):
-        dividend = _as_value(other, "Value / operand")
+        dividend = as_value(other, "Value / operand")
         if self.data == 0.0:
             raise ZeroDivisionError(f"division by zero: {other!r} / {self!r}")
         return _div(dividend, self)
 
     # -- functions ------------------------------------------------------------
-    def exp(self) -> Value:
-        """e ** self.
-
-        OverflowError (naming the value) above about 709.78, where e ** x no longer
-        fits in a float: ``Value(1000.0).exp()`` raises rather than returning inf.
-
-        >>> Value(0.0).exp().data
-        1.0
-        """
-        return _exp(self)
-
-    def log(self) -> Value:
-        """Natural logarithm; ValueError for a non-positive number.
-
-        >>> Value(1.0).log().data
-        0.0
-        """
-        return _log(self)
-
+    # exp, log, sin, ..., relu, elu: one method per unary primitive, made from its
+    # table entry below the class (see _install_methods).  sqrt is a composition.
     def sqrt(self) -> Value:
         """self ** 0.5; ValueError for a non-positive number.
 
@@ -252,79 +236,8 @@ class Value:
                              "complex; at 0 its derivative 1/(2 sqrt(x)) is infinite)")
         return self ** 0.5
 
-    def sin(self) -> Value:
-        """sine (radians).
-
-        >>> Value(0.0).sin().data
-        0.0
-        """
-        return _sin(self)
-
-    def cos(self) -> Value:
-        """cosine (radians).
-
-        >>> Value(0.0).cos().data
-        1.0
-        """
-        return _cos(self)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent, between -1 and 1 for any input.
-
-        >>> Value(0.0).tanh().data
-        0.0
-        """
-        return _tanh(self)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e^-x), computed without overflow for any input.
-
-        >>> Value(0.0).sigmoid().data
-        0.5
-        """
-        return _sigmoid(self)
-
-    def relu(self) -> Value:
-        """max(0, x); its derivative at exactly 0 is taken to be 0.
-
-        >>> Value(-2.0).relu().data, Value(3.0).relu().data
-        (0.0, 3.0)
-        """
-        return _relu(self)
-
-    def leaky_relu(self, slope: float = 0.01) -> Value:
-        """x for x > 0, slope * x otherwise.
-
-        >>> Value(-2.0).leaky_relu(0.1).data
-        -0.2
-        """
-        return _maker(ops.LEAKY_RELU, _to_float(slope, "leaky_relu(slope)"))(self)
-
-    def elu(self, alpha: float = 1.0) -> Value:
-        """x for x > 0, alpha * (e^x - 1) otherwise.
-
-        >>> Value(2.0).elu().data, Value(-1000.0).elu(alpha=0.5).data
-        (2.0, -0.5)
-        """
-        return _maker(ops.ELU, _to_float(alpha, "elu(alpha)"))(self)
-
-    def softplus(self) -> Value:
-        """log(1 + e^x), computed without overflow for any input.
-
-        >>> Value(1000.0).softplus().data
-        1000.0
-        """
-        return _softplus(self)
-
-    def abs(self) -> Value:
-        """|x|; its derivative at exactly 0 is taken to be 0.
-
-        >>> abs(Value(-3.0)).data
-        3.0
-        """
-        return _abs(self)
-
-    __abs__ = abs
+    def __abs__(self) -> Value:
+        return self.abs()
 
     # -- gradients ------------------------------------------------------------
     def backward(self, gradient: float = 1.0) -> None:
@@ -349,15 +262,17 @@ class Value:
         """
         self.grad = 0.0
 
-    def explain(self, root: Value | None = None):
-        """How this Value's ``grad`` was computed: ``autograd.explain(self, root)``.
 
-        >>> a = Value(3.0, label='a'); b = a * a; b.backward()
-        >>> a.explain().total, [c.contribution for c in a.explain().incoming]
-        (6.0, [3.0, 3.0])
-        """
-        from autograd.explain import explain  # it imports drawing helpers; keep them out of here
-        return explain(self, root)
+def require_value(x, where: str) -> Value:
+    """``x`` if it is a Value, else a TypeError naming the operation ``where``.
+
+    >>> require_value(3, 'draw_graph')
+    Traceback (most recent call last):
+    TypeError: draw_graph(): expected a Value, got int 3
+    """
+    if not isinstance(x, Value):
+        raise TypeError(f"{where}(): expected a Value, got {type(x).__name__} {x!r}")
+    return x
 
 
 def _data(x):
@@ -367,7 +282,7 @@ def _data(x):
 _new_value = Value.__new__
 
 
-def _node(data: float, parents: tuple, local_grads: tuple, op) -> Value:
+def make_node(data: float, parents: tuple, local_grads: tuple, op) -> Value:
     """Make an interior node without the checks of the public constructor."""
     node = _new_value(Value)
     node.data = data
@@ -382,11 +297,11 @@ def _node(data: float, parents: tuple, local_grads: tuple, op) -> Value:
     return node
 
 
-def _as_value(x, where: str) -> Value:
+def as_value(x, where: str) -> Value:
     """An operand as a Value: a plain number becomes a constant leaf."""
     if isinstance(x, Value):
         return x
-    return _node(_to_float(x, where, "a real number or a Value"), (), (), "")
+    return make_node(to_float(x, where, "a real number or a Value"), (), (), "")
 
 
 def apply(op: ops.Op, parents: Sequence) -> Value:
@@ -402,27 +317,33 @@ def apply(op: ops.Op, parents: Sequence) -> Value:
         raise TypeError(f"apply(): op must be an operation from autograd.ops.op_for(), got "
                         f"{type(op).__name__} {op!r}")
     params, where = op.params, f"{prim.name}()"
-    parents = tuple(_as_value(p, where) for p in parents)
+    parents = tuple(as_value(p, where) for p in parents)
     xs = [p.data for p in parents]
     out = prim.forward(*xs, *params)
     local_grads = prim.derivative(out, *xs, *params)
     if len(local_grads) != len(parents):
         raise ValueError(f"{where}: its derivative rule gave {len(local_grads)} local derivatives "
                          f"for {len(parents)} parents; it must give one per parent")
-    return _node(out, parents, local_grads, op)
+    return make_node(out, parents, local_grads, op)
 
 
 # Node makers: for each primitive, one small function that reads its forward and
 # derivative rules from the table once and then makes nodes.  (Looking the rules up
 # through ``op.primitive`` on every node would cost more than computing them.)
 
-def _unary_maker(op: ops.Op):
+def unary_maker(op: ops.Op):
+    """A function x -> the node of ``op`` over x (a Value), with the table's rules read once.
+
+    >>> square = unary_maker(ops.op_for(ops.POW, 2))
+    >>> square(Value(3.0))
+    Value(data=9.0, grad=0.0, op='**2')
+    """
     forward, derivative, params = op.primitive.forward, op.primitive.derivative, op.params
 
     def make(x: Value) -> Value:
         xd = x.data
         out = forward(xd, *params)
-        return _node(out, (x,), derivative(out, xd, *params), op)
+        return make_node(out, (x,), derivative(out, xd, *params), op)
     return make
 
 
@@ -432,7 +353,7 @@ def _binary_maker(op: ops.Op):
     def make(x: Value, y: Value) -> Value:
         xd, yd = x.data, y.data
         out = forward(xd, yd)
-        return _node(out, (x, y), derivative(out, xd, yd), op)
+        return make_node(out, (x, y), derivative(out, xd, yd), op)
     return make
 
 
@@ -447,13 +368,60 @@ def _maker(primitive: ops.Primitive, *params):
     key = (primitive, *params)
     make = _makers.get(key)
     if make is None:
-        make = _makers[key] = _unary_maker(ops.op_for(primitive, *params))
+        make = _makers[key] = unary_maker(ops.op_for(primitive, *params))
     return make
 
 
 _add = _binary_maker(ops.op_for(ops.ADD))
 _mul = _binary_maker(ops.op_for(ops.MUL))
 _div = _binary_maker(ops.op_for(ops.DIV))
-_exp, _log, _sin, _cos, _tanh, _sigmoid, _relu, _softplus, _abs = (
-    _maker(p) for p in (ops.EXP, ops.LOG, ops.SIN, ops.COS, ops.TANH, ops.SIGMOID,
-                        ops.RELU, ops.SOFTPLUS, ops.ABS))
+
+
+# -- one Value method per unary primitive, from its table entry ----------------------
+
+def _method(prim: ops.Primitive):
+    """``Value.<prim.method>``: the node maker itself, or a wrapper taking the parameters."""
+    if prim.params:
+        names, defaults = prim.params, prim.defaults
+
+        def method(self, *args, **kwargs):
+            values = list(defaults)
+            if len(args) > len(names):
+                raise TypeError(f"{prim.method}() takes at most {len(names)} arguments "
+                                f"({', '.join(names)}), got {len(args)}")
+            values[:len(args)] = args
+            for key, value in kwargs.items():
+                if key not in names:
+                    raise TypeError(f"{prim.method}() got an unexpected argument {key!r}; "
+                                    f"it takes {', '.join(names)}")
+                values[names.index(key)] = value
+            return _maker(prim, *(to_float(v, f"{prim.method}({n})")
+                                  for n, v in zip(names, values)))(self)
+        signature = ", ".join(f"{n}={d!r}" for n, d in zip(names, defaults))
+    else:
+        method = unary_maker(ops.op_for(prim))
+        _makers[(prim,)] = method
+        signature = ""
+    method.__name__ = prim.method
+    method.__qualname__ = f"Value.{prim.method}"
+    method.__doc__ = f"{prim.method}(self{', ' if signature else ''}{signature}): {prim.doc}\n\n" \
+                     f"{prim.example}\n"
+    return method
+
+
+def install_methods() -> list[str]:
+    """Give ``Value`` a method for every unary primitive that names one (run at import,
+    and again by whoever defines a primitive later).  Returns the names added.
+
+    >>> ops.PRIMITIVES['tanh'].method in install_methods() or hasattr(Value, 'tanh')
+    True
+    """
+    added = []
+    for prim in ops.PRIMITIVES.values():
+        if prim.method and prim.arity == 1 and prim.method not in Value.__dict__:
+            setattr(Value, prim.method, _method(prim))
+            added.append(prim.method)
+    return added
+
+
+install_methods()

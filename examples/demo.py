@@ -34,7 +34,7 @@ def chain_rule(out_dir: Path) -> None:
 
     graph = autograd.draw_graph(z)
     svg = Path(graph.render(out_dir / "z_graph", format="svg", cleanup=True))
-    frames = steps.frames()
+    frames = autograd.backward_frames(steps)
     html = frames.save_html(out_dir / "z_backward_steps.html")
     print(f"\n   computation graph: {svg}")
     print(f"   backward pass, {len(frames)} frames: {html}\n")

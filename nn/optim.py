@@ -33,7 +33,9 @@ from __future__ import annotations
 import math
 from typing import Callable, Iterable, Optional
 
-from autograd import Value, diagnostics, enable_grad
+from autograd import Value, enable_grad
+from autograd.backward import last_backward
+from autograd.learner_warnings import warn
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
            "LRScheduler", "StepLR", "ExponentialLR"]
@@ -123,7 +125,9 @@ class Optimizer:
         """Set every parameter's ``grad`` to 0 (gradients add up across backward calls)."""
         for p in self.params:
             p.grad = 0.0
-        diagnostics.mark_zero_grad(self)
+        # Whatever the latest backward() added up is cleared now: step() no longer warns of it.
+        record = last_backward()
+        self._zeroed_after = record.accumulated if record is not None else ()
 
     def step(self, closure: Optional[Callable[[], Value]] = None):
         """Update every parameter from its ``grad``; returns ``closure()`` if one is given.
@@ -143,7 +147,7 @@ class Optimizer:
                     f"{type(self).__name__}.step: parameter {i}{name} has gradient {p.grad!r}; "
                     "the loss overflowed or was NaN -- try a smaller learning rate")
         if self.warn_accumulated_grads:
-            diagnostics.warn_if_accumulated(self)
+            self._warn_if_accumulated()
         self.step_count += 1
         for i, p in enumerate(self.params):
             p.data = self._update(i, p.data, p.grad)
@@ -151,6 +155,46 @@ class Optimizer:
 
     def _update(self, i: int, x: float, g: float) -> float:
         raise NotImplementedError
+
+    def _warn_if_accumulated(self) -> None:
+        """Warn when the latest backward() added to parameter gradients that were not 0.
+
+        ``backward()`` records (it needs them anyway) the leaves whose ``grad`` was
+        not 0 when it started: the gradients it added to.  If some of them are this
+        optimizer's parameters and still hold that sum, the step about to be taken
+        uses gradients summed over several backward() calls -- usually a forgotten
+        ``zero_grad()``.  Unlike counting backward() calls, this sees only what
+        happened to these parameters: ``model.zero_grad()``, ``p.grad = 0`` and a
+        backward() through another graph never trigger it.
+
+        >>> import warnings
+        >>> w = Value(1.0, label='w'); opt = SGD([w], lr=0.1)
+        >>> (w * 3).backward(); (w * 3).backward()          # no zero_grad() in between
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter('always')
+        ...     opt._warn_if_accumulated()
+        >>> 'zero_grad()' in str(caught[0].message)
+        True
+        >>> opt.zero_grad(); (w * 3).backward(); (w * 3).backward(); opt.zero_grad()
+        >>> opt._warn_if_accumulated()                      # cleared: nothing to say
+        """
+        record = last_backward()
+        zeroed = getattr(self, "_zeroed_after", None)
+        if record is None or not record.accumulated or record.accumulated is zeroed:
+            return
+        params = set(self.params)
+        hit = [leaf for leaf, _ in record.accumulated if leaf in params and leaf.grad != 0.0]
+        if not hit:
+            return
+        named = [p.label or f"params[{self.params.index(p)}]" for p in hit[:3]]
+        more = f" and {len(hit) - 3} more" if len(hit) > 3 else ""
+        warn(f"{type(self).__name__}.step(): the gradients of {len(hit)} of {len(self.params)} "
+             f"parameters ({', '.join(named)}{more}) were added up over more than one backward() "
+             "call: the last backward() added to gradients that were not 0, so this step moves by "
+             "their sum. Call optimizer.zero_grad() before each loss.backward(). If you add up "
+             "gradients on purpose (several small batches per step), set "
+             "optimizer.warn_accumulated_grads = False or "
+             "warnings.filterwarnings('ignore', category=autograd.ChainruleWarning).")
 
     # -- saving ------------------------------------------------------------------
     def state_dict(self) -> dict:

@@ -9,7 +9,8 @@ import autograd
 import nn
 from autograd import Value, ops
 from autograd.backward import topological_order
-from autograd.diagnostics import NoForwardRule, check_graph, recompute
+from autograd.check import check_graph
+from autograd.gradcheck import NoForwardRule, recompute
 from autograd.graph import MISMATCH_FILL, UNCHECKED_FILL, draw_graph
 from autograd.value import apply
 

@@ -1,7 +1,7 @@
 """The saved backward-pass player works in a real headless browser, offline."""
 from autograd import Value
 from autograd.backward import topological_order
-from autograd.steps import backward_frames
+from autograd.frames import backward_frames
 
 
 def visible_frames(page) -> list[int]:

@@ -10,7 +10,8 @@ import autograd
 import nn
 from autograd import Value
 from autograd.backward import topological_order
-from autograd.graph import HIGHLIGHT_FILL, _too_big, draw_graph, format_number
+from autograd.graph import HIGHLIGHT_FILL, draw_graph, too_big
+from autograd.notation import format_number
 from seed_example import seed_graph
 
 # These tests draw graphs before backward() on purpose (to test the drawing itself);
@@ -244,7 +245,7 @@ def test_a_big_graph_is_still_drawn_whole():
     xs = [Value(float(k)) for k in range(200)]
     out = autograd.sum([x * x for x in xs])
     order = topological_order(out)
-    assert _too_big(len(order), 300)
+    assert too_big(len(order), 300)
     values = [n for n in node_lines(draw_graph(out).source) if not n.endswith("_op")]
     assert len(values) == len(order)
 

@@ -8,8 +8,10 @@ import pytest
 import autograd
 from autograd import Value
 from autograd.backward import topological_order
-from autograd.graph import HIGHLIGHT_EDGE, format_number
-from autograd.steps import BackwardFrames, backward_frames, backward_steps
+from autograd.graph import HIGHLIGHT_EDGE
+from autograd.notation import format_number
+from autograd.frames import BackwardFrames, backward_frames
+from autograd.steps import backward_steps
 from seed_example import seed_graph
 
 
