@@ -92,6 +92,8 @@ def _latex_literal(text: str) -> str:
     # a function name before a bracket: the table's LaTeX name, else an operator name
     text = re.sub(r"\b([A-Za-z]\w*)(?=\()",
                   lambda m: _latex_function(m.group(1)) or rf"\operatorname{{{m.group(1)}}}", text)
+    # an exponent of more than one character needs braces: x^-0.5 -> x^{-0.5}
+    text = re.sub(r"\^(-?\d+\.\d+|-\d+|\d{2,})", r"^{\1}", text)
     return text.replace("σ", r"\sigma").replace("·", r" \cdot ")
 
 

@@ -182,3 +182,78 @@ def test_tanh_is_finite_and_odd_at_large_magnitudes(x):
 def test_exp_is_exact_up_to_the_largest_float():
     assert Value(709.0).exp().data == math.exp(709.0)
     assert Value(-1000.0).exp().data == 0.0  # underflows gracefully, no error
+
+
+def test_every_unary_primitive_is_a_method_of_value():
+    # a unary entry without a method (or an operator, for x ** n) fails here
+    unary_entries = [p for p in ops.PRIMITIVES.values() if p.arity == 1]
+    assert len(unary_entries) >= 20
+    for prim in unary_entries:
+        name = "__pow__" if prim is ops.POW else prim.method
+        assert name, f"{prim.name} has no Value method"
+        assert callable(getattr(Value, name, None)), f"Value has no method {name!r} for {prim.name}"
+        if prim is not ops.POW:
+            point = 0.5 if prim.name != "log" else 1.5
+            node = getattr(Value, name)(Value(point))
+            assert node.op.primitive is prim
+            assert ">>> " in getattr(Value, name).__doc__  # its doctest comes from the entry
+
+
+def test_a_newly_defined_primitive_gets_its_method_from_install_methods():
+    from autograd.value import install_methods
+    prim = ops.define("cube_method_demo", lambda x: x ** 3, lambda out, x: (3 * x * x,),
+                      formulas=("3{x}^2",), method="cube_method_demo", doc="x cubed.",
+                      example=">>> Value(2.0).cube_method_demo().data\n8.0")
+    try:
+        assert install_methods() == ["cube_method_demo"]
+        y = Value(2.0).cube_method_demo()
+        y.backward()
+        assert y.data == 8.0 and y.op.primitive is prim
+    finally:
+        del ops.PRIMITIVES[prim.name]
+        delattr(Value, "cube_method_demo")
+
+
+@pytest.mark.parametrize("name, bad, message", [
+    ("tan", math.inf, "not finite"), ("asin", 1.0, "strictly between -1 and 1"),
+    ("acos", -1.5, "strictly between -1 and 1"), ("log1p", -1.0, "above -1"),
+    ("sinh", 800.0, "overflows"), ("cosh", -800.0, "overflows"), ("expm1", 710.0, "overflows"),
+])
+def test_new_primitives_refuse_numbers_outside_their_domain_by_name(name, bad, message):
+    with pytest.raises((ValueError, OverflowError), match=rf"{name}\(\).*{message}|{message}.*{name}"):
+        getattr(Value(bad), name)()
+
+
+NEW_PRIMITIVES = {  # name: (point, the derivative's formula as the step table writes it, LaTeX)
+    "tan": (0.4, "1 + tan(x)^2", r"\tan"), "atan": (0.4, "1/(1 + x^2)", "1/(1 + x^2)"),
+    "asin": (0.4, "(1 - x^2)^-0.5", "(1 - x^2)^{-0.5}"),
+    "acos": (0.4, "-(1 - x^2)^-0.5", "-(1 - x^2)^{-0.5}"),
+    "sinh": (0.4, "cosh(x)", r"\cosh"), "cosh": (0.4, "sinh(x)", r"\sinh"),
+    "log1p": (0.4, "1/(1 + x)", "1/(1 + x)"), "expm1": (0.4, "exp(x)", r"\exp"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_PRIMITIVES))
+def test_new_primitives_work_everywhere_a_primitive_works(name):
+    """Drawing, the step table, LaTeX, explain and check_graph all read the new entry."""
+    import warnings
+
+    from autograd import backward_steps, check_graph, draw_graph, explain
+
+    point, formula, latex = NEW_PRIMITIVES[name]
+    x = Value(point, label="x")
+    y = getattr(x, name)()
+    y.label = "y"
+    steps = backward_steps(y)
+    assert formula in steps.table()
+    assert latex in steps.latex(x)
+    assert formula in str(explain(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = check_graph(y)
+        svg = draw_graph(y).pipe(format="svg").decode()
+    assert report.ok and len(report) == 1
+    assert f">{ops.PRIMITIVES[name].symbol}<" in svg
+    inner = Value(point, label="x")
+    assert math.isclose(inner.__getattribute__(name)().data,
+                        getattr(math, name)(point), rel_tol=0, abs_tol=0)
