@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
 
@@ -22,12 +23,39 @@ from autograd import ops
 __all__ = ["Value", "no_grad", "enable_grad", "is_grad_enabled", "to_float", "as_value",
            "make_node", "apply", "unary_maker", "install_methods", "require_value"]
 
-_grad_enabled = True
+class _GradMode(threading.local):
+    """Whether this thread records graphs: each thread has its own, as in PyTorch."""
+
+    enabled = True  # every thread starts recording
+
+
+_mode = _GradMode()
+# How many no_grad()/enable_grad() blocks are open, in all threads together.  While
+# none is (nearly always), every thread records and making a node reads only this
+# number; the per-thread flag is read only while some block is open somewhere.
+_open_blocks = 0
+_blocks_lock = threading.Lock()
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    global _open_blocks
+    with _blocks_lock:
+        _open_blocks += 1
+    previous, _mode.enabled = _mode.enabled, enabled
+    try:
+        yield
+    finally:
+        _mode.enabled = previous
+        with _blocks_lock:
+            _open_blocks -= 1
+
+
+def no_grad():
     """Inside this block new Values record no parents: no graph, no gradient.
+
+    The setting belongs to the thread that opens the block: a graph that another
+    thread builds meanwhile is recorded as usual.
 
     >>> x = Value(2.0)
     >>> with no_grad():
@@ -35,17 +63,11 @@ def no_grad() -> Iterator[None]:
     >>> y.parents
     ()
     """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+    return _grad_mode(False)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
-    """Turn graph recording back on inside a ``no_grad`` block.
+def enable_grad():
+    """Turn graph recording back on inside a ``no_grad`` block (in this thread).
 
     >>> with no_grad():
     ...     with enable_grad():
@@ -53,22 +75,17 @@ def enable_grad() -> Iterator[None]:
     >>> len(y.parents)
     2
     """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, True
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+    return _grad_mode(True)
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()``.
+    """True unless this thread is inside ``no_grad()``.
 
     >>> with no_grad():
     ...     is_grad_enabled()
     False
     """
-    return _grad_enabled
+    return _open_blocks == 0 or _mode.enabled
 
 
 def to_float(x, where: str, expected: str = "a real number") -> float:
@@ -117,7 +134,7 @@ class Value:
                                       "a real number (each local derivative's value at this point)")
                             for g in local_grads)
         self.grad = 0.0
-        if _grad_enabled:
+        if _open_blocks == 0 or _mode.enabled:
             self.parents, self.local_grads = parents, local_grads
         else:
             self.parents = self.local_grads = ()
@@ -287,7 +304,7 @@ def make_node(data: float, parents: tuple, local_grads: tuple, op) -> Value:
     node = _new_value(Value)
     node.data = data
     node.grad = 0.0
-    if _grad_enabled:
+    if _open_blocks == 0 or _mode.enabled:
         node.parents = parents
         node.local_grads = local_grads
     else:

@@ -164,3 +164,36 @@ def test_no_grad_works_as_a_decorator():
 
     assert predict(Value(1.0)).parents == ()
     assert is_grad_enabled()
+
+
+def test_grad_mode_belongs_to_each_thread_with_blocks_overlapping():
+    """A no_grad() in one thread neither empties another thread's graph nor outlives its block."""
+    import threading
+
+    from autograd import is_grad_enabled
+
+    inside, done = threading.Barrier(2), threading.Barrier(2)
+    seen = {}
+
+    def without_graph():
+        with no_grad():
+            inside.wait()            # both threads are inside a block now
+            seen["no_grad"] = len((Value(2.0) * 3).parents)
+            done.wait()
+        seen["no_grad after"] = is_grad_enabled()
+
+    def with_graph():
+        inside.wait()
+        with no_grad():
+            with enable_grad():
+                seen["enable_grad"] = len((Value(2.0) * 3).parents)
+        seen["recording"] = len((Value(2.0) * 3).parents)  # while the other block is still open
+        done.wait()
+
+    threads = [threading.Thread(target=without_graph), threading.Thread(target=with_graph)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"no_grad": 0, "enable_grad": 2, "recording": 2, "no_grad after": True}
+    assert is_grad_enabled() and len((Value(1.0) + 1).parents) == 2
