@@ -19,6 +19,9 @@ MLP(2 -> 8 -> 1, activation='relu')
 (1,)
 """
 from nn import activations, data, losses, metrics, model_selection, optim, plots
+# The PyTorch bridge registers model.to_torch() and friends (see nn.converters); it
+# imports torch only when a conversion runs, so `import nn` stays free of torch.
+from nn import torch_bridge
 from nn.activations import get_activation
 from nn.layers import MLP, Layer, Neuron, Perceptron
 from nn.losses import (

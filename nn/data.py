@@ -23,26 +23,11 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from nn.arguments import as_count
+from nn.seeding import Seed, numpy_random
+
 __all__ = ["make_moons", "make_circles", "make_blobs", "make_spirals", "make_xor",
            "xor_truth_table", "make_linear_regression", "load_iris", "Dataset"]
-
-Seed = Union[int, np.random.Generator, None]
-
-
-def _rng(seed: Seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__} {seed!r}")
-    return np.random.default_rng(seed)
-
-
-def _check_count(n, name: str, where: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an integer, got {type(n).__name__} {n!r}")
-    if n < minimum:
-        raise ValueError(f"{where}: {name} must be at least {minimum}, got {n}")
-    return int(n)
 
 
 def _check_noise(noise, where: str) -> float:
@@ -81,8 +66,8 @@ def make_moons(n_samples: int = 100, noise: Optional[float] = None, seed: Seed =
     ([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.5], [2.0, 0.5]], [0, 0, 1, 1])
     """
     where = "make_moons"
-    n = _check_count(n_samples, "n_samples", where)
-    noise, rng = _check_noise(noise, where), _rng(seed)
+    n = as_count(n_samples, "n_samples", where)
+    noise, rng = _check_noise(noise, where), numpy_random(seed, where)
     n_top, n_bottom = n // 2, n - n // 2
     t_top, t_bottom = np.linspace(0, np.pi, n_top), np.linspace(0, np.pi, n_bottom)
     top = np.column_stack([np.cos(t_top), np.sin(t_top)])
@@ -100,11 +85,11 @@ def make_circles(n_samples: int = 100, noise: Optional[float] = None, factor: fl
     True
     """
     where = "make_circles"
-    n = _check_count(n_samples, "n_samples", where)
+    n = as_count(n_samples, "n_samples", where)
     if not 0.0 <= factor < 1.0:
         raise ValueError(f"{where}: factor (inner radius / outer radius) must be in [0, 1), "
                          f"got {factor!r}")
-    noise, rng = _check_noise(noise, where), _rng(seed)
+    noise, rng = _check_noise(noise, where), numpy_random(seed, where)
     n_outer, n_inner = n // 2, n - n // 2
     t_outer = np.linspace(0, 2 * np.pi, n_outer, endpoint=False)
     t_inner = np.linspace(0, 2 * np.pi, n_inner, endpoint=False)
@@ -132,11 +117,11 @@ def make_blobs(n_samples: int = 100, centers: Union[int, Sequence, np.ndarray] =
     ((10, 2), [5, 5])
     """
     where = "make_blobs"
-    n = _check_count(n_samples, "n_samples", where)
-    rng = _rng(seed)
+    n = as_count(n_samples, "n_samples", where)
+    rng = numpy_random(seed, where)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
-        k = _check_count(centers, "centers", where)
-        d = _check_count(n_features, "n_features", where)
+        k = as_count(centers, "centers", where)
+        d = as_count(n_features, "n_features", where)
         low, high = center_box
         center_array = rng.uniform(low, high, size=(k, d))
     else:
@@ -173,9 +158,9 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
     ([0.0, 0.5, 1.0], [0, 0, 0, 1, 1, 1, 2, 2, 2])
     """
     where = "make_spirals"
-    n = _check_count(n_samples, "n_samples", where)
-    k = _check_count(n_classes, "n_classes", where, minimum=2)
-    noise, rng = _check_noise(noise, where), _rng(seed)
+    n = as_count(n_samples, "n_samples", where)
+    k = as_count(n_classes, "n_classes", where, minimum=2)
+    noise, rng = _check_noise(noise, where), numpy_random(seed, where)
     arms = []
     for j, size in enumerate(_group_sizes(n, k)):
         r = np.linspace(0.0, 1.0, size)
@@ -202,8 +187,8 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, seed: Seed = None,
     ((8, 2), [0, 0, 0, 0, 1, 1, 1, 1])
     """
     where = "make_xor"
-    n = _check_count(n_samples, "n_samples", where)
-    noise, rng = _check_noise(noise, where), _rng(seed)
+    n = as_count(n_samples, "n_samples", where)
+    noise, rng = _check_noise(noise, where), numpy_random(seed, where)
     corners = XOR_CORNERS[np.arange(n) % 4]
     y = (corners[:, 0] != corners[:, 1]).astype(np.int64)
     return _finish(corners.copy(), y, noise, rng, shuffle)
@@ -234,9 +219,9 @@ def make_linear_regression(n_samples: int = 100, n_features: int = 1, noise: flo
     (True, (5, 2), (5,), (2,))
     """
     where = "make_linear_regression"
-    n = _check_count(n_samples, "n_samples", where)
-    d = _check_count(n_features, "n_features", where)
-    noise, rng = _check_noise(noise, where), _rng(seed)
+    n = as_count(n_samples, "n_samples", where)
+    d = as_count(n_features, "n_features", where)
+    noise, rng = _check_noise(noise, where), numpy_random(seed, where)
     X = rng.normal(size=(n, d))
     if weights is None:
         w = rng.uniform(-2.0, 2.0, size=d)

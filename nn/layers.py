@@ -17,7 +17,9 @@ pass through the layers:
   w ~ U(-a, a), a = sqrt(6 / (fan_in + fan_out))
 
 where fan_in is the number of inputs of the neuron and fan_out the number of
-neurons in its layer.  ``seed`` makes the weights reproducible.
+neurons in its layer.  Which family an activation belongs to is the ``init``
+field of its record in ``nn.activations.ACTIVATIONS``.  ``seed`` makes the
+weights reproducible.
 
 ``Perceptron`` is Rosenblatt's unit with a step output and the perceptron
 learning rule -- no gradients at all, kept here to show what an MLP adds.
@@ -32,35 +34,36 @@ from __future__ import annotations
 
 import math
 import numbers
-import random
 from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
 import autograd
 from autograd import Value
-from nn.activations import ON_VALUES, activation_name, get_activation
+from nn.activations import HE, activation_name, activation_record, get_activation
+from nn.arguments import as_count, as_value
+from nn.converters import converter
 from nn.module import Module, as_rows
+from nn.seeding import Seed, python_random
 
 __all__ = ["Neuron", "Layer", "MLP", "Perceptron", "init_bound", "as_values"]
 
-Seed = Union[int, random.Random, None]
 ActivationArg = Union[str, Callable[[Value], Value], None]
-
-# Activations whose negative half is (nearly) flat: He initialisation doubles the
-# variance to make up for the half of the signal they zero out.
-_RELU_FAMILY = ("relu", "leaky_relu", "elu")
 
 
 def init_bound(activation: ActivationArg, fan_in: int, fan_out: int = 1) -> float:
     """The half-width a of the uniform U(-a, a) initial weights for this activation.
 
-    He: sqrt(6 / fan_in) for the relu family; Glorot: sqrt(6 / (fan_in + fan_out)) otherwise.
+    He: sqrt(6 / fan_in) for the activations whose record says ``init='he'`` (the
+    relu family: their flat negative half zeroes out half the signal, so the
+    variance is doubled to make up for it); Glorot: sqrt(6 / (fan_in + fan_out))
+    for the others and for custom functions.
 
     >>> init_bound('relu', 6), init_bound('tanh', 4, 2)
     (1.0, 1.0)
     """
-    if activation_name(activation) in _RELU_FAMILY:
+    record = activation_record(activation)
+    if record is not None and record.init == HE:
         return math.sqrt(6.0 / fan_in)
     return math.sqrt(6.0 / (fan_in + fan_out))
 
@@ -91,35 +94,12 @@ def as_values(x: Any, nin: int, where: str) -> list[Value]:
     if len(items) != nin:
         raise ValueError(f"{where}: expected {nin} inputs, got {len(items)}: {_brief(items)}")
     # type() is checked first because this runs once per sample in training.
-    return [v if type(v) is Value else _as_input(v, where) for v in items]
-
-
-def _as_input(v: Any, where: str) -> Value:
-    if isinstance(v, Value):
-        return v
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{where}: every input must be a number or a Value, got {type(v).__name__} {v!r}")
-    return Value(float(v))
+    return [v if type(v) is Value else as_value(v, where, "every input") for v in items]
 
 
 def _brief(items: list, limit: int = 6) -> str:
     text = ", ".join(str(float(v)) if isinstance(v, Value) else repr(v) for v in items[:limit])
     return f"[{text}{', ...' if len(items) > limit else ''}]"
-
-
-def _check_count(value: Any, what: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{where}: {what} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _rng(seed: Seed, where: str) -> random.Random:
-    """A random generator: a fresh one from an int seed or None, or the one given."""
-    if isinstance(seed, random.Random):
-        return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
-        return random.Random(seed)
-    raise TypeError(f"{where}: seed must be an int, None or a random.Random, got {seed!r}")
 
 
 def _config_activation(activation: ActivationArg, where: str) -> str | None:
@@ -134,9 +114,9 @@ class Neuron(Module):
     """activation(w1*x1 + ... + wn*xn + b): one weighted-sum node, then one activation node.
 
     ``w`` is a list of ``nin`` weight Values and ``b`` the bias Value.  ``seed``
-    is an int (reproducible), None (fresh randomness) or a ``random.Random`` to
-    draw from.  ``fan_out`` is the size of the layer the neuron belongs to (it
-    sets the Glorot width; ``Layer`` passes it).
+    is an int (reproducible), None (fresh randomness) or a generator to draw
+    from (see ``nn.seeding``).  ``fan_out`` is the size of the layer the neuron
+    belongs to (it sets the Glorot width; ``Layer`` passes it).
 
     >>> n = Neuron(2, activation='identity', seed=0)
     >>> n.load_state_dict({'w.0': 2.0, 'w.1': -1.0, 'b': 0.5})
@@ -149,13 +129,13 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: ActivationArg = "tanh", seed: Seed = None, *,
                  fan_out: int = 1):
-        self.nin = _check_count(nin, "nin", "Neuron")
-        fan_out = _check_count(fan_out, "fan_out", "Neuron")
+        self.nin = as_count(nin, "nin", "Neuron")
+        fan_out = as_count(fan_out, "fan_out", "Neuron")
         self.activation = activation
-        function = get_activation(activation)
-        # a built-in activation as the Value method it stands for (None: identity, no node)
-        self._activate = ON_VALUES.get(function, function)
-        rng = _rng(seed, "Neuron")
+        function, record = get_activation(activation), activation_record(activation)
+        # a named activation as the Value method it stands for (None: identity, no node)
+        self._activate = function if record is None else record.value_method
+        rng = python_random(seed, "Neuron")
         a = init_bound(activation, self.nin, fan_out)
         self.w = [Value(rng.uniform(-a, a)) for _ in range(self.nin)]
         self.b = Value(0.0)
@@ -181,8 +161,7 @@ class Neuron(Module):
         >>> Neuron(2, activation='relu', seed=0).to_torch()[1]
         ReLU()
         """
-        from nn import torch_bridge  # imports torch only when called
-        return torch_bridge.model_to_torch(self, dtype)
+        return converter("model_to_torch", "to_torch")(self, dtype)   # see nn.converters
 
     @classmethod
     def from_torch(cls, module: Any) -> Neuron:
@@ -192,8 +171,7 @@ class Neuron(Module):
         >>> Neuron.from_torch(torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Tanh()))
         Neuron(3, activation='tanh')
         """
-        from nn import torch_bridge
-        return torch_bridge.model_from_torch(module, cls)
+        return converter("model_from_torch", "from_torch")(module, cls)
 
 
 class Layer(Module):
@@ -207,11 +185,11 @@ class Layer(Module):
     """
 
     def __init__(self, nin: int, nout: int, activation: ActivationArg = "tanh", seed: Seed = None):
-        self.nin = _check_count(nin, "nin", "Layer")
-        self.nout = _check_count(nout, "nout", "Layer")
+        self.nin = as_count(nin, "nin", "Layer")
+        self.nout = as_count(nout, "nout", "Layer")
         get_activation(activation)  # reject an unknown name before building anything
         self.activation = activation
-        rng = _rng(seed, "Layer")
+        rng = python_random(seed, "Layer")
         self.neurons = [Neuron(self.nin, activation, seed=rng, fan_out=self.nout)
                         for _ in range(self.nout)]
 
@@ -236,8 +214,7 @@ class Layer(Module):
         >>> Layer(2, 3, seed=0).to_torch()[0].weight.shape
         torch.Size([3, 2])
         """
-        from nn import torch_bridge  # imports torch only when called
-        return torch_bridge.model_to_torch(self, dtype)
+        return converter("model_to_torch", "to_torch")(self, dtype)   # see nn.converters
 
     @classmethod
     def from_torch(cls, module: Any) -> Layer:
@@ -247,8 +224,7 @@ class Layer(Module):
         >>> Layer.from_torch(torch.nn.Linear(3, 2))
         Layer(3 -> 2, activation='identity')
         """
-        from nn import torch_bridge
-        return torch_bridge.model_from_torch(module, cls)
+        return converter("model_from_torch", "from_torch")(module, cls)
 
 
 class MLP(Module):
@@ -268,18 +244,18 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: ActivationArg = "tanh",
                  output_activation: ActivationArg = None, seed: Seed = None):
-        self.nin = _check_count(nin, "nin", "MLP")
+        self.nin = as_count(nin, "nin", "MLP")
         if isinstance(nouts, numbers.Integral):
             raise ValueError(f"MLP: nouts must be a list of layer sizes, got the number {nouts!r}; "
                              f"for one layer write [{nouts}]")
-        self.nouts = [_check_count(n, "every layer size in nouts", "MLP") for n in nouts]
+        self.nouts = [as_count(n, "every layer size in nouts", "MLP") for n in nouts]
         if not self.nouts:
             raise ValueError("MLP: nouts must list at least one layer size, got []")
         get_activation(activation)
         get_activation(output_activation)
         self.activation = activation
         self.output_activation = output_activation
-        rng = _rng(seed, "MLP")
+        rng = python_random(seed, "MLP")
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [Layer(sizes[i], sizes[i + 1],
@@ -324,8 +300,7 @@ class MLP(Module):
           (3): Identity()
         )
         """
-        from nn import torch_bridge  # imports torch only when called
-        return torch_bridge.model_to_torch(self, dtype)
+        return converter("model_to_torch", "to_torch")(self, dtype)   # see nn.converters
 
     @classmethod
     def from_torch(cls, module: Any) -> MLP:
@@ -338,8 +313,7 @@ class MLP(Module):
         ...                                    torch.nn.Linear(8, 1)))
         MLP(2 -> 8 -> 1, activation='tanh')
         """
-        from nn import torch_bridge
-        return torch_bridge.model_from_torch(module, cls)
+        return converter("model_from_torch", "from_torch")(module, cls)
 
 
 class Perceptron(Module):
@@ -364,11 +338,11 @@ class Perceptron(Module):
     nout = 1
 
     def __init__(self, nin: int, lr: float = 1.0, seed: Seed = None):
-        self.nin = _check_count(nin, "nin", "Perceptron")
+        self.nin = as_count(nin, "nin", "Perceptron")
         if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
             raise ValueError(f"Perceptron: lr must be a positive number, got {lr!r}")
         self.lr = float(lr)
-        rng = _rng(seed, "Perceptron")
+        rng = python_random(seed, "Perceptron")
         # Small random weights (not zeros) so different seeds visit different lines.
         self.w = [Value(rng.gauss(0.0, 0.01)) for _ in range(self.nin)]
         self.b = Value(0.0)
@@ -414,7 +388,7 @@ class Perceptron(Module):
         if bad:
             raise ValueError(f"fit of {self!r}: labels must be -1 or +1, got {bad[:5]!r}; "
                              "for 0/1 labels pass 2 * y - 1")
-        epochs = _check_count(epochs, "epochs", f"fit of {self!r}")
+        epochs = as_count(epochs, "epochs", f"fit of {self!r}")
         self.errors_ = []
         for _ in range(epochs):
             errors = 0

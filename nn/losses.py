@@ -29,19 +29,21 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable, Sequence, Union
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
 import autograd
 from autograd import Value
+from nn.arguments import as_number, as_value
 
 __all__ = [
     "softmax", "log_softmax",
     "mse_loss", "mae_loss", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "hinge_loss",
     "MSELoss", "L1Loss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "HingeLoss",
-    "LOSSES", "CLASSIFICATION_LOSSES", "TORCH_EQUIVALENTS", "get_loss",
+    "LossRecord", "Threshold", "ARGMAX", "LOSSES", "TORCH_EQUIVALENTS", "get_loss", "loss_record",
 ]
 
 # What the losses accept: one Value or number, or (nested) lists / numpy arrays of them.
@@ -59,26 +61,9 @@ _SMALLEST_UNCLAMPED = math.exp(LOG_CLAMP)
 # ---------------------------------------------------------------------------
 # Helpers: turning what the user passed into Values and flat lists.
 
-def _to_value(x, where: str) -> Value:
-    """A Value as is; a real number as a constant leaf; anything else a clear error."""
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, numbers.Real):
-        if x != x:
-            raise ValueError(f"{where}: got NaN")
-        return Value(float(x))
-    raise TypeError(f"{where}: expected a Value or a number, got {type(x).__name__} {x!r}")
-
-
 def _target_number(t, where: str):
     """A target stays a Value if it is one (so gradcheck can vary it), else a float."""
-    if isinstance(t, Value):
-        return t
-    if isinstance(t, numbers.Real):
-        if t != t:
-            raise ValueError(f"{where}: target is NaN")
-        return float(t)
-    raise TypeError(f"{where}: expected a number as target, got {type(t).__name__} {t!r}")
+    return t if isinstance(t, Value) else as_number(t, where, "target")
 
 
 def _leaves(x, where: str) -> tuple[list, tuple]:
@@ -108,7 +93,7 @@ def _pairs(pred, target, where: str) -> list[tuple]:
                          f"{target_shape}; give one target per output")
     if not preds:
         raise ValueError(f"{where}: got an empty batch")
-    return [(_to_value(p, f"{where} prediction"), _target_number(t, where))
+    return [(as_value(p, where, "prediction"), _target_number(t, where))
             for p, t in zip(preds, targets)]
 
 
@@ -146,7 +131,7 @@ def _row(logits, where: str) -> list[Value]:
     if isinstance(logits, np.ndarray) and logits.ndim != 1:
         raise ValueError(f"{where}: expected logits of one sample or a batch of rows, "
                          f"got an array of shape {logits.shape}")
-    row = [_to_value(z, where) for z in logits]
+    row = [as_value(z, where, "every logit") for z in logits]
     if not row:
         raise ValueError(f"{where}: got an empty list of logits")
     return row
@@ -240,7 +225,7 @@ def mae_loss(pred: Outputs, target: Targets, reduction: str = "mean") -> LossVal
 def _class_index(t, n_classes: int, where: str) -> int:
     if isinstance(t, Value):
         t = t.data
-    if isinstance(t, numbers.Real) and float(t).is_integer():
+    if isinstance(t, numbers.Real) and as_number(t, where, "target").is_integer():
         index = int(t)
         if 0 <= index < n_classes:
             return index
@@ -467,58 +452,133 @@ class HingeLoss(_Loss):
 
 
 # ---------------------------------------------------------------------------
-# Names
+# The one record of each loss: its names, how its outputs become labels, its PyTorch name
 
-LOSSES: dict[str, Callable] = {
-    "mse": mse_loss,
-    "mae": mae_loss,
-    "cross_entropy": cross_entropy,
-    "binary_cross_entropy": binary_cross_entropy,
-    "bce_with_logits": binary_cross_entropy_with_logits,
-    "hinge": hinge_loss,
-}
+#: ``LossRecord.labels`` of a multi-class loss: the predicted class is the index of the
+#: largest output.
+ARGMAX = "argmax"
 
-# Other spellings a learner may reach for, mapped to the names above.
-_ALIASES = {
-    "mse_loss": "mse", "l2": "mse",
-    "mae_loss": "mae", "l1": "mae", "l1_loss": "mae",
-    "ce": "cross_entropy",
-    "bce": "binary_cross_entropy",
-    "binary_cross_entropy_with_logits": "bce_with_logits",
-    "hinge_loss": "hinge",
-}
 
-# The losses whose targets are class labels, so that accuracy means something.
-CLASSIFICATION_LOSSES = frozenset({"cross_entropy", "binary_cross_entropy", "bce_with_logits",
-                                   "hinge"})
+@dataclass(frozen=True)
+class Threshold:
+    """How a binary classifier's output becomes a label: ``above`` if it is above ``at``, else ``below``.
 
-# How one output of a binary classifier becomes a label, for each binary loss:
-# (threshold, label at or below it, label above it).  cross_entropy takes the argmax.
-DECISION_THRESHOLDS: dict[str, tuple[float, float, float]] = {
-    "hinge": (0.0, -1.0, 1.0),                   # a raw score: its sign
-    "bce_with_logits": (0.0, 0.0, 1.0),          # a logit: above 0 means p > 0.5
-    "binary_cross_entropy": (0.5, 0.0, 1.0),     # a probability
-}
+    >>> Threshold(0.5, 0.0, 1.0).labels(np.array([0.2, 0.9])).tolist()
+    [0.0, 1.0]
+    """
 
-# What each of these is called in PyTorch, for readers carrying code across.
+    at: float
+    below: float
+    above: float
+
+    def labels(self, outputs: np.ndarray) -> np.ndarray:
+        """The label of each output."""
+        return np.where(outputs > self.at, self.above, self.below)
+
+
+@dataclass(frozen=True)
+class LossRecord:
+    """Everything the library knows about one loss, under the name ``fit(loss=...)`` takes.
+
+    * ``function`` and ``loss_class``: the loss, as a function and as a PyTorch-style object;
+    * ``aliases``: other spellings a learner may reach for;
+    * ``labels``: how a model's outputs become predicted labels -- ``ARGMAX`` (the
+      largest of several outputs), a :class:`Threshold` (one output of a binary
+      classifier), or None for a regression loss, whose outputs are the predictions;
+    * ``torch_function`` and ``torch_class``: what PyTorch calls them.
+
+    ``fit`` (its accuracy, on both the scalar and the replay path) and
+    ``cross_validate`` (its default score) read ``labels`` from here.
+
+    >>> LOSSES['hinge'].predicted_labels([0.3, -2.0]).tolist()
+    [1.0, -1.0]
+    >>> LOSSES['mse'].is_classification
+    False
+    """
+
+    name: str
+    function: Callable
+    loss_class: type
+    aliases: tuple[str, ...]
+    labels: Union[str, Threshold, None]
+    torch_function: str
+    torch_class: str
+
+    @property
+    def is_classification(self) -> bool:
+        """Whether the targets are class labels, so that accuracy means something."""
+        return self.labels is not None
+
+    def predicted_labels(self, outputs: Any) -> np.ndarray:
+        """The predicted label of each sample, from a batch of outputs (one row, or number, per sample).
+
+        >>> LOSSES['cross_entropy'].predicted_labels([[0.1, 2.0], [3.0, -1.0]]).tolist()
+        [1, 0]
+        """
+        outputs = np.asarray(outputs, dtype=float)
+        if self.labels is None:
+            raise ValueError(f"{self.name} is a regression loss: its outputs are the predictions, "
+                             "there are no labels to take from them")
+        if self.labels == ARGMAX:
+            if outputs.ndim != 2:
+                raise ValueError(f"{self.name}: expected one row of class scores per sample, "
+                                 f"got outputs of shape {outputs.shape}")
+            return outputs.argmax(axis=1)
+        return self.labels.labels(outputs)
+
+    def correct(self, outputs: Any, targets: Any) -> np.ndarray:
+        """For each sample, whether its predicted label (every one, for several outputs) is right.
+
+        >>> LOSSES['bce_with_logits'].correct([0.3, -0.2, 0.1], [1, 0, 0]).tolist()
+        [True, True, False]
+        """
+        targets = np.asarray(targets)
+        n = len(targets)
+        predicted = self.predicted_labels(outputs)
+        return np.all(predicted.reshape(n, -1) == targets.reshape(n, -1), axis=1)
+
+
+#: Every loss ``fit`` accepts by name.
+LOSSES: dict[str, LossRecord] = {}
+
+
+def _register(record: LossRecord) -> None:
+    LOSSES[record.name] = record
+
+
+_register(LossRecord("mse", mse_loss, MSELoss, ("mse_loss", "l2"), None,
+                     "torch.nn.functional.mse_loss", "torch.nn.MSELoss"))
+_register(LossRecord("mae", mae_loss, L1Loss, ("mae_loss", "l1", "l1_loss"), None,
+                     "torch.nn.functional.l1_loss", "torch.nn.L1Loss"))
+_register(LossRecord("cross_entropy", cross_entropy, CrossEntropyLoss, ("ce",), ARGMAX,
+                     "torch.nn.functional.cross_entropy", "torch.nn.CrossEntropyLoss"))
+_register(LossRecord("binary_cross_entropy", binary_cross_entropy, BCELoss, ("bce",),
+                     Threshold(0.5, 0.0, 1.0),            # a probability
+                     "torch.nn.functional.binary_cross_entropy", "torch.nn.BCELoss"))
+_register(LossRecord("bce_with_logits", binary_cross_entropy_with_logits, BCEWithLogitsLoss,
+                     ("binary_cross_entropy_with_logits",),
+                     Threshold(0.0, 0.0, 1.0),            # a logit: above 0 means p > 0.5
+                     "torch.nn.functional.binary_cross_entropy_with_logits",
+                     "torch.nn.BCEWithLogitsLoss"))
+# PyTorch has no binary hinge loss function.  HingeEmbeddingLoss is a different
+# loss (for distances); MultiMarginLoss is the multi-class hinge: for scores [0, s]
+# and class (t + 1) / 2 it gives max(0, 1 - t*s) / 2, half of this loss.
+_register(LossRecord("hinge", hinge_loss, HingeLoss, ("hinge_loss",),
+                     Threshold(0.0, -1.0, 1.0),           # a raw score: its sign
+                     "torch.nn.functional.relu(1 - target * score).mean()",
+                     "lambda score, target: torch.nn.functional.relu(1 - target * score).mean()"))
+
+# Every spelling get_loss understands, each mapped to its record.
+_BY_SPELLING = {spelling: record for record in LOSSES.values()
+                for spelling in (record.name, *record.aliases)}
+
+#: What each function and class here is called in PyTorch, for readers carrying code
+#: across (read from the records; softmax and log-softmax are not losses).
 TORCH_EQUIVALENTS: dict[str, str] = {
     "softmax": "torch.softmax(logits, dim=-1)",
     "log_softmax": "torch.log_softmax(logits, dim=-1)",
-    "mse_loss": "torch.nn.functional.mse_loss",
-    "mae_loss": "torch.nn.functional.l1_loss",
-    "cross_entropy": "torch.nn.functional.cross_entropy",
-    "binary_cross_entropy": "torch.nn.functional.binary_cross_entropy",
-    "binary_cross_entropy_with_logits": "torch.nn.functional.binary_cross_entropy_with_logits",
-    # PyTorch has no binary hinge loss function.  HingeEmbeddingLoss is a different
-    # loss (for distances); MultiMarginLoss is the multi-class hinge: for scores [0, s]
-    # and class (t + 1) / 2 it gives max(0, 1 - t*s) / 2, half of this loss.
-    "hinge_loss": "torch.nn.functional.relu(1 - target * score).mean()",
-    "MSELoss": "torch.nn.MSELoss",
-    "L1Loss": "torch.nn.L1Loss",
-    "CrossEntropyLoss": "torch.nn.CrossEntropyLoss",
-    "BCELoss": "torch.nn.BCELoss",
-    "BCEWithLogitsLoss": "torch.nn.BCEWithLogitsLoss",
-    "HingeLoss": "lambda score, target: torch.nn.functional.relu(1 - target * score).mean()",
+    **{record.function.__name__: record.torch_function for record in LOSSES.values()},
+    **{record.loss_class.__name__: record.torch_class for record in LOSSES.values()},
 }
 
 
@@ -526,23 +586,38 @@ def get_loss(name_or_callable: Union[str, Callable]) -> Callable:
     """The loss function for a name ('mse', 'mae', 'cross_entropy',
     'binary_cross_entropy', 'bce_with_logits', 'hinge'); a callable is returned as is.
 
-    Also understood: 'mse_loss', 'l2', 'mae_loss', 'l1', 'l1_loss', 'ce', 'bce',
-    'binary_cross_entropy_with_logits', 'hinge_loss', and a loss class such as
-    ``CrossEntropyLoss`` (an instance is made).
+    Also understood: each record's aliases ('mse_loss', 'l2', 'mae_loss', 'l1',
+    'l1_loss', 'ce', 'bce', 'binary_cross_entropy_with_logits', 'hinge_loss'), and
+    a loss class such as ``CrossEntropyLoss`` (an instance is made).
 
     >>> get_loss('mse') is mse_loss
     True
     """
     if isinstance(name_or_callable, str):
         key = name_or_callable.strip().lower().replace("-", "_")
-        key = _ALIASES.get(key, key)
-        if key not in LOSSES:
+        if key not in _BY_SPELLING:
             raise ValueError(f"get_loss: unknown loss {name_or_callable!r}; "
                              f"choose one of {sorted(LOSSES)} or pass a function")
-        return LOSSES[key]
+        return _BY_SPELLING[key].function
     if isinstance(name_or_callable, type) and issubclass(name_or_callable, _Loss):
         return name_or_callable()
     if callable(name_or_callable):
         return name_or_callable
     raise TypeError(f"get_loss: expected a loss name or a function, got "
                     f"{type(name_or_callable).__name__} {name_or_callable!r}")
+
+
+def loss_record(loss: Union[str, Callable, None]) -> Optional[LossRecord]:
+    """The record of a loss given by name, function, class or object; None for a custom loss.
+
+    An unknown name is a ValueError (from :func:`get_loss`), not None: a misspelt
+    loss should not quietly be scored as a custom one.
+
+    >>> loss_record('l1').name, loss_record(CrossEntropyLoss()).name, loss_record(lambda p, t: p)
+    ('mae', 'cross_entropy', None)
+    """
+    if loss is None:
+        return None
+    function = get_loss(loss)
+    function = getattr(function, "function", function)  # a loss object stands for its function
+    return next((record for record in LOSSES.values() if record.function is function), None)

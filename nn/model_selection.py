@@ -24,9 +24,12 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from nn.data import _rng
-from nn.losses import DECISION_THRESHOLDS, LOSSES, get_loss
+from nn.arguments import as_count
+from nn.losses import LossRecord, loss_record
 from nn.metrics import accuracy_score, r2_score
+from nn.seeding import Seed, numpy_random
+from nn.train import DEFAULT_LOSS
+from nn.train import fit as nn_fit
 
 ArrayLike = Union[Sequence, np.ndarray]  # one entry (row, label) per sample
 Split = tuple[np.ndarray, np.ndarray]   # (train_idx, test_idx)
@@ -81,7 +84,7 @@ def _largest_remainder(total: int, counts: np.ndarray) -> np.ndarray:
 
 
 def train_test_split(*arrays: ArrayLike, test_size: float = 0.25, shuffle: bool = True,
-                     seed: Optional[int] = None, stratify: Optional[ArrayLike] = None) -> list:
+                     seed: Seed = None, stratify: Optional[ArrayLike] = None) -> list:
     """Split arrays (X, y, ...) into a training part and a held-out test part.
 
     Returns ``X_train, X_test, y_train, y_test, ...`` -- for each array its train
@@ -123,7 +126,7 @@ def train_test_split(*arrays: ArrayLike, test_size: float = 0.25, shuffle: bool 
             raise ValueError(f"{where}: test_size={test_size!r} of {n} samples leaves no "
                              "training samples")
     n_train = n - n_test
-    rng = _rng(seed)
+    rng = numpy_random(seed, where)
 
     if stratify is not None:
         if not shuffle:
@@ -153,16 +156,6 @@ def train_test_split(*arrays: ArrayLike, test_size: float = 0.25, shuffle: bool 
     return result
 
 
-def _check_n_splits(n_splits, where: str) -> int:
-    if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral):
-        raise TypeError(f"{where}: n_splits must be an integer, got {type(n_splits).__name__} "
-                        f"{n_splits!r}")
-    if n_splits < 2:
-        raise ValueError(f"{where}: n_splits={n_splits}; cross-validation needs at least 2 folds "
-                         "(one to test on while training on the rest)")
-    return int(n_splits)
-
-
 def _fold_sizes(n: int, k: int) -> list[int]:
     # As in scikit-learn: the first n % k folds get one extra sample.
     return [n // k + (1 if i < n % k else 0) for i in range(k)]
@@ -180,9 +173,11 @@ class KFold:
     [[0, 1], [2]]
     """
 
-    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed: Optional[int] = None):
+    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed: Seed = None):
         name = type(self).__name__
-        self.n_splits = _check_n_splits(n_splits, name)
+        self.n_splits = as_count(n_splits, "n_splits", name, minimum=2,
+                                 why="; cross-validation needs at least 2 folds (one to test on "
+                                     "while training on the rest)")
         if seed is not None and not shuffle:
             raise ValueError(f"{name}: seed={seed!r} has no effect with shuffle=False; "
                              "set shuffle=True or leave seed out")
@@ -203,9 +198,10 @@ class KFold:
 
     def split(self, X: ArrayLike, y: Optional[ArrayLike] = None) -> Iterator[Split]:
         """Yield ``(train_idx, test_idx)`` index arrays, one pair per fold (sorted)."""
-        n = _n_samples(X, f"{type(self).__name__}.split")
+        name = f"{type(self).__name__}.split"
+        n = _n_samples(X, name)
         self._check_size(n)
-        order = _rng(self.seed).permutation(n) if self.shuffle else np.arange(n)
+        order = numpy_random(self.seed, name).permutation(n) if self.shuffle else np.arange(n)
         start = 0
         for size in _fold_sizes(n, self.n_splits):
             in_test = np.zeros(n, dtype=bool)
@@ -239,7 +235,7 @@ class StratifiedKFold(KFold):
             warnings.warn(f"{where}: class {classes[counts.argmin()]!r} has only {counts.min()} "
                           f"samples, fewer than n_splits={self.n_splits}; some folds will "
                           "have none of it", UserWarning, stacklevel=2)
-        rng = _rng(self.seed)
+        rng = numpy_random(self.seed, where)
         fold_of = np.empty(n, dtype=int)
         offset = 0
         for c in range(len(classes)):
@@ -288,50 +284,58 @@ class LeaveOneOut:
 
 
 
-def _loss_name(loss) -> Optional[str]:
-    if loss is None:
-        return None
-    try:
-        fn = get_loss(loss)
-    except (TypeError, ValueError):
-        return None
-    fn = getattr(fn, "function", fn)  # a loss object stands for its function
-    return next((name for name, f in LOSSES.items() if f is fn), None)
-
-
 def default_score(model: Any, X: ArrayLike, y: ArrayLike,
                   loss: Union[str, Callable, None] = None) -> float:
     """Accuracy for classification, R² for regression, from ``model.predict(X)``.
 
-    How outputs become predicted labels:
+    What the outputs are is read from the record of the ``loss`` the model was
+    trained with (``nn.losses.LOSSES``), never guessed from ``y`` when it is known:
 
-    * several outputs per sample: the index of the largest (argmax);
-    * one output with ``loss`` 'hinge': its sign (+1 / -1); 'bce_with_logits': 1 if
-      above 0; 'binary_cross_entropy': 1 if above 0.5;
-    * one output otherwise (say 'mse'), if ``y`` holds whole numbers: the nearest class
-      label (so a tanh output trained on -1/+1 targets is classified by its sign);
-    * if ``y`` holds other real numbers it is regression, and the score is
-      :func:`nn.metrics.r2_score`.
+    * a regression loss ('mse', 'mae'): the outputs are predictions, and the score
+      is :func:`nn.metrics.r2_score` (the mean over outputs, for several) -- even
+      when the targets happen to be whole numbers;
+    * 'cross_entropy': the predicted class is the index of the largest output;
+    * 'hinge': the sign of the output (+1 / -1); 'bce_with_logits': 1 if above 0;
+      'binary_cross_entropy': 1 if above 0.5.
+
+    With no ``loss`` (a model trained some other way) only ``y`` can tell: several
+    outputs per sample are class scores (argmax); one output is scored as the nearest
+    class label if ``y`` holds whole numbers (so a tanh output trained on -1/+1
+    targets is classified by its sign), and by R² otherwise.
 
     >>> class Sign:                      # any object with predict(X) will do
     ...     def predict(self, X): return np.sign(np.asarray(X)[:, 0])
     >>> default_score(Sign(), [[2.0], [-1.0], [3.0]], [1, -1, -1])
     0.6666666666666666
+    >>> default_score(Sign(), [[2.0], [-1.0], [3.0]], [1, -1, -1], loss='hinge')
+    0.6666666666666666
     """
     outputs = np.asarray(model.predict(X), dtype=float)
     y = np.asarray(y)
+    record = loss_record(loss)
+    if record is not None:
+        return _score_by_loss(record, outputs, y)
     if outputs.ndim == 2 and outputs.shape[1] > 1:
         return accuracy_score(y, outputs.argmax(axis=1))
     outputs = outputs.reshape(len(outputs), -1)[:, 0] if outputs.ndim == 2 else outputs
-    name = _loss_name(loss)
-    if name in DECISION_THRESHOLDS:
-        threshold, below, above = DECISION_THRESHOLDS[name]
-        return accuracy_score(y, np.where(outputs > threshold, above, below))
     if not _is_integer_valued(y):
         return r2_score(y, outputs)
     classes = np.unique(y)
     nearest = np.abs(outputs[:, None] - classes[None, :].astype(float)).argmin(axis=1)
     return accuracy_score(y, classes[nearest])
+
+
+def _score_by_loss(record: LossRecord, outputs: np.ndarray, y: np.ndarray) -> float:
+    """Accuracy by the loss's own labelling rule, or R² for a regression loss."""
+    if len(outputs) != len(y):
+        raise ValueError(f"default_score: predict gave {len(outputs)} outputs for {len(y)} targets")
+    if record.is_classification:
+        return float(np.mean(record.correct(outputs, y)))
+    if outputs.ndim == 2 and outputs.shape[1] > 1:   # several outputs: R² of each, averaged
+        targets = y.reshape(len(y), -1)
+        return float(np.mean([r2_score(targets[:, j], outputs[:, j])
+                              for j in range(outputs.shape[1])]))
+    return r2_score(y, outputs)
 
 
 def cross_validate(make_model: Callable[[], Any], X: ArrayLike, y: ArrayLike,
@@ -343,14 +347,17 @@ def cross_validate(make_model: Callable[[], Any], X: ArrayLike, y: ArrayLike,
     * ``make_model()`` builds an untrained model (called once per fold, so no fold
       sees weights trained on its test data), e.g. ``lambda: MLP(2, [8, 1], seed=0)``.
     * ``cv``: a number of folds k (then, as in scikit-learn, :class:`StratifiedKFold`
-      when ``y`` holds class labels, else :class:`KFold`; neither shuffles), a
+      for a classifier -- a classification ``loss``, or with no loss known, ``y``
+      holding whole numbers -- else :class:`KFold`; neither shuffles), a
       splitter (``KFold(5, shuffle=True, seed=0)``, ``LeaveOneOut()``), or a list of
       ``(train_idx, test_idx)`` pairs.
     * ``fit(model, X_train, y_train, **fit_kwargs)`` trains in place; by default
       ``nn.fit`` with ``progress=False`` (so ``loss='cross_entropy', epochs=50`` etc.
       go straight through to it).
     * ``score(model, X_test, y_test) -> float``; by default :func:`default_score`
-      (accuracy, or R² for real-valued targets) using the ``loss`` in ``fit_kwargs``.
+      (accuracy for a classification loss, R² for a regression one) with the ``loss``
+      in ``fit_kwargs`` -- with the default ``fit``, nn.fit's own default ``'mse'`` when
+      none is given.
 
     Returns a dict: ``'scores'`` (one per fold), their ``'mean'`` and ``'std'``,
     ``'histories'`` (what ``fit`` returned per fold) and, with
@@ -375,8 +382,17 @@ def cross_validate(make_model: Callable[[], Any], X: ArrayLike, y: ArrayLike,
         raise ValueError(f"{where}: X has {n} samples but y has {_n_samples(y, where)}")
     X_array, y_array = np.asarray(X), np.asarray(y)
 
+    if fit is None:
+        fit_kwargs.setdefault("progress", False)
+        fit = nn_fit
+        loss = fit_kwargs.get("loss", DEFAULT_LOSS)   # what nn.fit will train with
+    else:
+        loss = fit_kwargs.get("loss")                 # None: only y can tell
+    record = loss_record(loss)
+    classifies = record.is_classification if record is not None else _is_integer_valued(y_array)
+
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
-        splitter = StratifiedKFold(cv) if _is_integer_valued(y_array) else KFold(cv)
+        splitter = StratifiedKFold(cv) if classifies else KFold(cv)
         splits = list(splitter.split(X_array, y_array))
     elif hasattr(cv, "split") and not isinstance(cv, str):
         splits = list(cv.split(X_array, y_array))
@@ -391,13 +407,7 @@ def cross_validate(make_model: Callable[[], Any], X: ArrayLike, y: ArrayLike,
     if not splits:
         raise ValueError(f"{where}: cv gave no splits")
 
-    if fit is None:
-        from nn.train import fit as nn_fit  # here, not at the top: nn.train imports this package
-        fit_kwargs.setdefault("progress", False)
-        fit = nn_fit
     if score is None:
-        loss = fit_kwargs.get("loss")  # None: nn.fit's default 'mse', scored as described
-
         def score(model, X_part, y_part):
             return default_score(model, X_part, y_part, loss=loss)
 

@@ -46,6 +46,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 
 from autograd import Value, no_grad
+from nn.activations import activation_name
 
 __all__ = ["Module", "load", "FORMAT", "VERSION"]
 
@@ -493,6 +494,5 @@ def _shape_text(module: Module) -> str:
 
 
 def _activation_text(module: Module) -> str:
-    from nn.activations import activation_name
     activation = getattr(module, "activation", "")
     return activation_name(activation) if activation != "" else ""

@@ -36,6 +36,8 @@ from typing import Callable, Iterable, Optional
 from autograd import Value, enable_grad
 from autograd.backward import last_backward
 from autograd.learner_warnings import warn
+from nn.arguments import as_count
+from nn.converters import converter
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
            "LRScheduler", "StepLR", "ExponentialLR"]
@@ -239,8 +241,7 @@ class Optimizer:
         >>> SGD(model.parameters(), lr=0.1).to_torch(model.to_torch().parameters()).defaults['lr']
         0.1
         """
-        from nn.torch_bridge import optimizer_to_torch  # imports torch only when called
-        return optimizer_to_torch(self, torch_params)
+        return converter("optimizer_to_torch", "to_torch")(self, torch_params)   # see nn.converters
 
 
 class SGD(Optimizer):
@@ -508,8 +509,7 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
+        step_size = as_count(step_size, "step_size", "StepLR")
         if not gamma > 0.0:
             raise ValueError(f"StepLR: gamma must be > 0, got {gamma!r}")
         super().__init__(optimizer)

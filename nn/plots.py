@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, Union
 import numpy as np
 
 from autograd import Value, grad, no_grad
+from nn.activations import ACTIVATIONS, activation_record
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, see _new_figure
     from matplotlib.axes import Axes
@@ -30,19 +31,6 @@ __all__ = [
 
 ActivationLike = Union[str, Callable[[Value], Value]]
 
-# Each activation by name, as the Value method the engine differentiates.
-_ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
-    "identity": lambda v: v,
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "elu": Value.elu,
-    "softplus": Value.softplus,
-}
-
-# Activations whose slope dies away on both sides: the cause of vanishing gradients.
-SATURATING = ("sigmoid", "tanh")
 
 
 def _new_figure(ncols: int = 1, nrows: int = 1, figsize=None) -> tuple[Figure, Any]:
@@ -72,11 +60,11 @@ def _colors() -> list:
 
 def _activation_function(activation: ActivationLike) -> tuple[str, Callable[[Value], Value]]:
     if isinstance(activation, str):
-        f = _ACTIVATIONS.get(activation)
-        if f is None:
+        record = ACTIVATIONS.get(activation)
+        if record is None:
             raise ValueError(f"plot_activation: unknown activation {activation!r}; "
-                             f"choose one of {sorted(_ACTIVATIONS)} or pass a function of a Value")
-        return activation, f
+                             f"choose one of {sorted(ACTIVATIONS)} or pass a function of a Value")
+        return activation, record.function
     if callable(activation):
         return getattr(activation, "__name__", "f"), activation
     raise TypeError(f"plot_activation: an activation is a name or a function of a Value, "
@@ -128,7 +116,8 @@ def plot_activation(name_or_names: ActivationLike | Sequence[ActivationLike],
     The derivative is what the engine's backward pass computes at each x.  Where a
     sigmoid or tanh derivative is below ``saturation_threshold`` the region is shaded:
     a gradient passing through a neuron there is multiplied by almost nothing, and
-    through a few such layers it vanishes.  ``saturation_threshold=None`` turns the
+    through a few such layers it vanishes (which activations saturate is read from
+    ``nn.activations.ACTIVATIONS``).  ``saturation_threshold=None`` turns the
     shading off.  Names: identity, sigmoid, tanh, relu, leaky_relu, elu, softplus,
     or any function of a Value (``lambda v: v.leaky_relu(0.2)``).
 
@@ -157,7 +146,8 @@ def plot_activation(name_or_names: ActivationLike | Sequence[ActivationLike],
         color = colors[i % len(colors)]
         ax_f.plot(x, values, color=color, label=label)
         ax_d.plot(x, slopes, color=color, label=label)
-        if saturation_threshold is not None and activation in SATURATING:
+        record = activation_record(activation)   # None for a function of the learner's own
+        if saturation_threshold is not None and record is not None and record.saturating:
             shaded.append((label, color, slopes < saturation_threshold))
 
     for k, (label, color, mask) in enumerate(shaded):

@@ -24,6 +24,19 @@ torch is optional.  It is imported inside the functions that need it, so
 ``import nn`` never loads it; without it they raise ImportError saying
 ``pip install chainrule[torch]``.
 
+How the one-line calls reach this module.  ``model.to_torch()``,
+``MLP.from_torch(seq)`` and ``optimizer.to_torch(params)`` are ordinary methods
+of the model and optimizer classes; they look their converter up by name in
+``nn.converters``, and this module registers its functions there when it is
+imported, which ``import nn`` does.  So the dependency runs one way -- this
+module imports the models, no model module imports this one, even inside a
+function -- and no class is patched from outside: the methods, their
+docstrings and the lookup table all belong to the modules that define them.
+
+Which PyTorch module each activation becomes is not written here: it is a
+field of the activation's record in ``nn.activations.ACTIVATIONS``, read both
+ways (to build the module, and to recognise one).
+
 >>> import nn
 >>> model = nn.MLP(2, [3, 1], activation='relu', seed=0)
 >>> torch_model = model_to_torch(model)
@@ -39,16 +52,16 @@ True
 """
 from __future__ import annotations
 
-import inspect
 import itertools
 import math
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from autograd import Value
-from nn import activations, optim
-from nn.activations import ACTIVATIONS, activation_name, get_activation
+from nn.activations import ACTIVATIONS, ActivationRecord, activation_name, activation_record
+from nn.converters import register_converter
 from nn.layers import MLP, Layer, Neuron
+from nn.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 if TYPE_CHECKING:  # names for type hints only: never imports torch at run time
     import torch
@@ -59,29 +72,25 @@ __all__ = ["INSTALL_HINT", "TORCH_ACTIVATIONS", "TORCH_OPTIMIZERS", "SOFTPLUS_TH
 
 INSTALL_HINT = "pip install chainrule[torch]"
 
-# chainrule's named activations have fixed settings; PyTorch's modules carry theirs.
-# Read them from the functions so the two can never drift apart.
-LEAKY_RELU_SLOPE = inspect.signature(activations.leaky_relu).parameters["slope"].default
-ELU_ALPHA = inspect.signature(activations.elu).parameters["alpha"].default
-
 #: torch's Softplus returns x itself once x > threshold (default 20), where the true
 #: softplus is x + log(1 + e^-x): off by e^-20 = 2e-9, invisible in float32 but not in
 #: float64.  Above 40, e^-x is below half a float64 rounding step of x, so switching
-#: there is exact; float64 exports use it.
+#: there is exact; float64 exports use it.  (Any activation whose torch module has a
+#: ``threshold`` setting is treated so; in the table that is Softplus.)
 SOFTPLUS_THRESHOLD_FLOAT64 = 40.0
-_SOFTPLUS_THRESHOLD_DEFAULT = 20.0
 
-#: The PyTorch module each named activation becomes.
-TORCH_ACTIVATIONS: dict[str, str] = {
-    "identity": "torch.nn.Identity()",
-    "sigmoid": "torch.nn.Sigmoid()",
-    "tanh": "torch.nn.Tanh()",
-    "relu": "torch.nn.ReLU()",
-    "leaky_relu": f"torch.nn.LeakyReLU(negative_slope={LEAKY_RELU_SLOPE})",
-    "elu": f"torch.nn.ELU(alpha={ELU_ALPHA})",
-    "softplus": f"torch.nn.Softplus(beta=1.0, threshold={SOFTPLUS_THRESHOLD_FLOAT64}) in float64, "
-                f"threshold={_SOFTPLUS_THRESHOLD_DEFAULT} otherwise",
-}
+
+def _torch_text(record: ActivationRecord) -> str:
+    if "threshold" in record.torch_settings:
+        settings = {**record.torch_settings, "threshold": SOFTPLUS_THRESHOLD_FLOAT64}
+        text = ", ".join(f"{key}={value!r}" for key, value in settings.items())
+        return (f"torch.nn.{record.torch_module}({text}) in float64, "
+                f"threshold={record.torch_settings['threshold']!r} otherwise")
+    return record.torch
+
+
+#: The PyTorch module each named activation becomes (read from the activation table).
+TORCH_ACTIVATIONS: dict[str, str] = {name: _torch_text(record) for name, record in ACTIVATIONS.items()}
 
 #: The PyTorch class of each chainrule optimizer and schedule (same argument names).
 #: The optimizers convert with ``optimizer.to_torch``; the schedules are named only.
@@ -94,7 +103,9 @@ TORCH_OPTIMIZERS: dict[str, str] = {
     "StepLR": "torch.optim.lr_scheduler.StepLR",
     "ExponentialLR": "torch.optim.lr_scheduler.ExponentialLR",
 }
-_CONVERTIBLE_OPTIMIZERS = ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW")
+# The optimizers that convert, by name (PyTorch's classes have the same names).
+_OPTIMIZER_CLASSES = {cls.__name__: cls for cls in (SGD, Adagrad, RMSprop, Adam, AdamW)}
+_CONVERTIBLE_OPTIMIZERS = tuple(_OPTIMIZER_CLASSES)
 
 
 def require_torch(operation: str = "this") -> Any:
@@ -126,30 +137,21 @@ def _layers_of(model: Any, where: str) -> list[tuple[int, list[Neuron], Any]]:
                     f"got {type(model).__name__}")
 
 
-def _named_activation(activation: Any, where: str) -> str:
-    """The name of a built-in activation; a custom function has no PyTorch module here."""
-    name = activation_name(activation)
-    if ACTIVATIONS.get(name) is not get_activation(activation):
+def _named_activation(activation: Any, where: str) -> ActivationRecord:
+    """The record of a named activation; a custom function has no PyTorch module here."""
+    record = activation_record(activation)
+    if record is None:
         known = ", ".join(repr(k) for k in ACTIVATIONS)
-        raise ValueError(f"{where} uses the custom activation {name!r}, which has no PyTorch "
-                         f"module to become; use a named activation ({known})")
-    return name
+        raise ValueError(f"{where} uses the custom activation {activation_name(activation)!r}, which "
+                         f"has no PyTorch module to become; use a named activation ({known})")
+    return record
 
 
-def _activation_module(name: str, torch: Any, dtype: Any) -> Any:
-    if name == "softplus":
-        threshold = (SOFTPLUS_THRESHOLD_FLOAT64 if dtype == torch.float64
-                     else _SOFTPLUS_THRESHOLD_DEFAULT)
-        return torch.nn.Softplus(beta=1.0, threshold=threshold)
-    modules = {
-        "identity": lambda: torch.nn.Identity(),
-        "sigmoid": lambda: torch.nn.Sigmoid(),
-        "tanh": lambda: torch.nn.Tanh(),
-        "relu": lambda: torch.nn.ReLU(),
-        "leaky_relu": lambda: torch.nn.LeakyReLU(negative_slope=LEAKY_RELU_SLOPE),
-        "elu": lambda: torch.nn.ELU(alpha=ELU_ALPHA),
-    }
-    return modules[name]()
+def _activation_module(record: ActivationRecord, torch: Any, dtype: Any) -> Any:
+    settings = dict(record.torch_settings)
+    if "threshold" in settings and dtype == torch.float64:
+        settings["threshold"] = SOFTPLUS_THRESHOLD_FLOAT64
+    return getattr(torch.nn, record.torch_module)(**settings)
 
 
 def model_to_torch(model: MLP | Layer | Neuron, dtype: Any = None) -> "torch.nn.Sequential":
@@ -178,7 +180,7 @@ def model_to_torch(model: MLP | Layer | Neuron, dtype: Any = None) -> "torch.nn.
     layers = _layers_of(model, where)
     modules = []
     for k, (nin, neurons, activation) in enumerate(layers):
-        name = _named_activation(activation, f"{where}: layer {k}")
+        record = _named_activation(activation, f"{where}: layer {k}")
         # skip_init: no random initialisation, which would only be overwritten and
         # would move the caller's torch random state.
         linear = torch.nn.utils.skip_init(torch.nn.Linear, nin, len(neurons), dtype=dtype)
@@ -186,41 +188,32 @@ def model_to_torch(model: MLP | Layer | Neuron, dtype: Any = None) -> "torch.nn.
             linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in neurons],
                                              dtype=torch.float64))
             linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
-        modules += [linear, _activation_module(name, torch, dtype)]
+        modules += [linear, _activation_module(record, torch, dtype)]
     return torch.nn.Sequential(*modules)
 
 
 def _activation_of_module(item: Any, index: int, torch: Any, where: str) -> str:
     """chainrule's name for an activation module, or ValueError naming the layer."""
-    nn_ = torch.nn
     layer = f"{where}: cannot represent layer {index} ({type(item).__name__})"
-    simple = {nn_.Identity: "identity", nn_.Sigmoid: "sigmoid", nn_.Tanh: "tanh", nn_.ReLU: "relu"}
     kind = type(item)   # exact types: a subclass may compute something else
-    if kind in simple:
-        return simple[kind]
-    if kind is nn_.LeakyReLU:
-        if item.negative_slope != LEAKY_RELU_SLOPE:
-            raise ValueError(f"{layer}: chainrule's 'leaky_relu' has slope {LEAKY_RELU_SLOPE}, "
-                             f"this one has negative_slope={item.negative_slope}")
-        return "leaky_relu"
-    if kind is nn_.ELU:
-        if item.alpha != ELU_ALPHA:
-            raise ValueError(f"{layer}: chainrule's 'elu' has alpha {ELU_ALPHA}, "
-                             f"this one has alpha={item.alpha}")
-        return "elu"
-    if kind is nn_.Softplus:
-        if item.beta != 1.0:
-            raise ValueError(f"{layer}: chainrule's 'softplus' is log(1 + e^x), beta=1; "
-                             f"this one has beta={item.beta}")
-        if item.threshold < _SOFTPLUS_THRESHOLD_DEFAULT:
-            raise ValueError(f"{layer}: it returns x itself above threshold={item.threshold}, "
-                             f"far from log(1 + e^x); chainrule's softplus matches "
-                             f"threshold >= {_SOFTPLUS_THRESHOLD_DEFAULT}")
-        return "softplus"
-    if kind in (nn_.Dropout, nn_.AlphaDropout):
+    record = next((r for r in ACTIVATIONS.values()
+                   if getattr(torch.nn, r.torch_module) is kind), None)
+    if record is not None:
+        for setting, ours in record.torch_settings.items():
+            theirs = getattr(item, setting)
+            if setting == "threshold":   # Softplus: x itself above it (see SOFTPLUS_THRESHOLD_FLOAT64)
+                if theirs < ours:
+                    raise ValueError(f"{layer}: it returns x itself above threshold={theirs}, "
+                                     f"far from log(1 + e^x); chainrule's {record.name} matches "
+                                     f"threshold >= {ours}")
+            elif theirs != ours:
+                raise ValueError(f"{layer}: chainrule's {record.name!r} has {setting} {ours}, "
+                                 f"this one has {setting}={theirs}")
+        return record.name
+    if kind in (torch.nn.Dropout, torch.nn.AlphaDropout):
         raise ValueError(f"{layer}: chainrule has no dropout; dropout only acts in training, "
                          "so remove it from a trained model before bringing it back")
-    supported = "Linear (with bias), Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softplus"
+    supported = ", ".join(["Linear (with bias)", *(r.torch_module for r in ACTIVATIONS.values())])
     raise ValueError(f"{layer}: a chainrule MLP is made only of {supported}")
 
 
@@ -451,7 +444,7 @@ def _tensor_list(torch_params: Any, torch: Any, where: str) -> list:
     return tensors
 
 
-def optimizer_to_torch(optimizer: optim.Optimizer, torch_params: Iterable[Any]) -> "torch.optim.Optimizer":
+def optimizer_to_torch(optimizer: Optimizer, torch_params: Iterable[Any]) -> "torch.optim.Optimizer":
     """The same optimizer in PyTorch: same settings, same state, over ``torch_params``.
 
     ``torch_params`` are the parameters of the torch copy of the model the
@@ -503,7 +496,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def optimizer_from_torch(torch_optimizer: Any, params: Iterable[Value]) -> optim.Optimizer:
+def optimizer_from_torch(torch_optimizer: Any, params: Iterable[Value]) -> Optimizer:
     """A chainrule optimizer over ``params`` with a torch optimizer's settings and state.
 
     The reverse of :func:`optimizer_to_torch`: ``params`` are the parameters of
@@ -535,7 +528,7 @@ def optimizer_from_torch(torch_optimizer: Any, params: Iterable[Value]) -> optim
                          "minimise the negated loss instead")
     if kind == "Adam" and group.get("decoupled_weight_decay"):
         kind = "AdamW"   # torch's Adam(decoupled_weight_decay=True) is AdamW
-    cls = getattr(optim, kind)
+    cls = _OPTIMIZER_CLASSES[kind]
     optimizer = cls(params, **{name: _plain(group[name]) for name in cls.hyperparameters})
     layout = parameter_layout(optimizer.params, [t.shape for t in group["params"]], where)
     steps, buffers_seen = set(), False
@@ -554,3 +547,10 @@ def optimizer_from_torch(torch_optimizer: Any, params: Iterable[Value]) -> optim
                          f"{sorted(steps)}; chainrule keeps one count for all")
     optimizer.step_count = steps.pop() if steps else int(buffers_seen)
     return optimizer
+
+
+# The methods model.to_torch(), MLP.from_torch(...) and optimizer.to_torch(...) find these
+# by name (see the module docstring); `import nn` imports this module, so they are there.
+register_converter("model_to_torch", model_to_torch)
+register_converter("model_from_torch", model_from_torch)
+register_converter("optimizer_to_torch", optimizer_to_torch)

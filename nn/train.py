@@ -22,46 +22,27 @@ graph per batch, so one ``backward()`` gives the gradient of the mean.
 from __future__ import annotations
 
 import math
-import numbers
-import random
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
 from autograd import Value, no_grad
-from nn import losses, optim
+from autograd.tape import Tape
+from nn.arguments import as_count
 from nn.layers import as_values
-from nn.module import Module, as_rows
+from nn.losses import ARGMAX, LossRecord, Threshold, get_loss, loss_record
+from nn.module import Module, as_rows, outputs_to_array
+from nn.optim import SGD, Adagrad, Adam, RMSprop
+from nn.seeding import Seed, python_random
 
-__all__ = ["fit", "History"]
+__all__ = ["fit", "History", "DEFAULT_LOSS"]
 
 LossFn = Callable[[list, list], Value]
 
-def _per_output(label_of: Callable[[Value], float]) -> Callable[[Any], Any]:
-    """A labelling rule for one output, applied to each output when a sample has several."""
-    def classify(output: Any) -> Any:
-        if isinstance(output, (list, tuple)):
-            return [label_of(v) for v in output]
-        return label_of(output)
-    return classify
+#: The loss ``fit`` trains with when none is named (``cross_validate`` scores by it too).
+DEFAULT_LOSS = "mse"
 
-
-def _argmax(logits: list[Value]) -> int:
-    return max(range(len(logits)), key=lambda i: logits[i].data)
-
-
-def _thresholded(threshold: float, below: float, above: float) -> Callable[[Any], Any]:
-    return _per_output(lambda output: above if output.data > threshold else below)
-
-
-# How each classification loss turns a model's output into the predicted label.
-_THRESHOLDS = {losses.LOSSES[name]: rule for name, rule in losses.DECISION_THRESHOLDS.items()}
-_CLASSIFY: dict[LossFn, Callable[[Any], Any]] = {
-    **{loss: _thresholded(*rule) for loss, rule in _THRESHOLDS.items()},
-    losses.cross_entropy: _argmax,
-}
-
-_OPTIMIZERS = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam"}
+_OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
 _DEFAULT_LR = {"sgd": 0.1, "adagrad": 0.1, "rmsprop": 0.01, "adam": 0.01}
 
 
@@ -94,10 +75,10 @@ class History(dict):
         return f"History(epochs={self.epochs}, {fields})"
 
 
-def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
+def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = DEFAULT_LOSS,
         optimizer: Union[str, Any, None] = None, epochs: int = 100, batch_size: int | None = 32,
         shuffle: bool = True, validation_data: tuple[Any, Any] | None = None,
-        progress: bool = True, seed: int | None = None, lr: float | None = None,
+        progress: bool = True, seed: Seed = None, lr: float | None = None,
         scheduler: Any = None, replay: bool = False) -> History:
     """Train ``model`` on inputs ``X`` (one row per sample) and targets ``y``.
 
@@ -117,6 +98,8 @@ def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
       with ``seed``.
     * ``validation_data``: ``(X_val, y_val)`` evaluated after each epoch, no graph.
     * ``scheduler``: e.g. ``nn.optim.StepLR(optimizer, ...)``; stepped once per epoch.
+      It must change the optimizer ``fit`` trains with, so pass that optimizer
+      too (a ValueError says so otherwise).
     * ``progress``: a tqdm progress bar (terminal or notebook) showing loss and accuracy.
     * ``replay``: record one sample's graph once and replay it over each whole
       mini-batch with numpy (``autograd.tape``): the same numbers, many times
@@ -132,31 +115,31 @@ def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
     >>> h['accuracy'][-1]
     1.0
     """
-    loss_fn = losses.get_loss(loss)
-    # A loss object such as CrossEntropyLoss() stands for its function.
-    base_loss = getattr(loss_fn, "function", loss_fn)
+    loss_fn = get_loss(loss)
+    record = loss_record(loss_fn)   # None for a custom loss: no labels, no accuracy
+    classify = record if record is not None and record.is_classification else None
     nin = getattr(model, "nin", None)
     rows = as_rows(X, nin, "fit")
     n = len(rows)
     if n == 0:
         raise ValueError("fit: X has no rows")
-    epochs = _positive_int(epochs, "epochs")
-    batch_size = n if batch_size is None else min(_positive_int(batch_size, "batch_size"), n)
-    targets = _targets(y, n, base_loss, getattr(model, "nout", None), "fit")
-    classify = _CLASSIFY.get(base_loss)
+    epochs = as_count(epochs, "epochs", "fit")
+    batch_size = n if batch_size is None else min(as_count(batch_size, "batch_size", "fit"), n)
+    targets = _targets(y, n, record, getattr(model, "nout", None), "fit")
     if validation_data is not None:
         try:
             X_val, y_val = validation_data
         except (TypeError, ValueError):
             raise ValueError("fit: validation_data must be a pair (X_val, y_val)") from None
         val_rows = as_rows(X_val, nin, "fit validation_data")
-        val_targets = _targets(y_val, len(val_rows), base_loss, getattr(model, "nout", None),
+        val_targets = _targets(y_val, len(val_rows), record, getattr(model, "nout", None),
                                "fit validation_data")
         val_inputs = [_inputs(row, nin) for row in val_rows]
     optimizer = _make_optimizer(optimizer, model, lr)
+    _check_scheduler(scheduler, optimizer)
 
     if replay:
-        step = _ReplayStep(model, base_loss, loss_fn, rows, targets, getattr(model, "nout", None))
+        step = _ReplayStep(model, record, loss_fn, rows, targets, getattr(model, "nout", None))
 
         def train_epoch(order, epoch):
             return step.train_epoch(optimizer, order, batch_size, epoch)
@@ -179,7 +162,7 @@ def fit(model: Module, X: Any, y: Any, loss: Union[str, LossFn] = "mse",
                 return val_loss, None
             return val_loss, _count_correct(classify, outputs, val_targets) / len(val_targets)
     order = list(range(n))
-    rng = random.Random(seed)
+    rng = python_random(seed, "fit")
     history = History()
     epoch_range: Any = range(epochs)
     bar = None
@@ -222,18 +205,20 @@ class _ReplayStep:
     graph depends on the data.
 
     The tape's inputs are a sample's features followed by its targets (a one-hot
-    row for cross-entropy, so that the class is data, not a choice of graph
+    row for a multi-class loss, so that the class is data, not a choice of graph
     node); its outputs are the sample's loss and then the model's outputs, which
     give the accuracy.
     """
 
-    def __init__(self, model: Module, base_loss: LossFn, loss_fn: LossFn, rows: list, targets: list,
-                 nout: int | None):
-        from autograd.tape import Tape
-        self.model, self.base_loss, self.loss_fn = model, base_loss, loss_fn
+    def __init__(self, model: Module, record: Optional[LossRecord], loss_fn: LossFn, rows: list,
+                 targets: list, nout: int | None):
+        self.model, self.loss_fn = model, loss_fn
+        self.classify = record if record is not None and record.is_classification else None
+        self.one_hot = self.classify is not None and self.classify.labels == ARGMAX
         X = np.asarray(rows, dtype=float)
         self.nin = X.shape[1]
         self.nout = nout if nout is not None else self._count_outputs(X[0])
+        self.targets = np.asarray(targets)
         self.samples = self._samples(X, targets)
         second = self.samples[1] if len(self.samples) > 1 else None
         self.tape = Tape.record(self._sample_loss, self.samples[0], model.parameters(),
@@ -245,7 +230,7 @@ class _ReplayStep:
         return len(out) if isinstance(out, (list, tuple)) else 1
 
     def _samples(self, X: np.ndarray, targets: list) -> np.ndarray:
-        if self.base_loss is losses.cross_entropy:
+        if self.one_hot:
             T = np.eye(self.nout)[np.asarray(targets, dtype=int)]
         else:
             T = np.asarray(targets, dtype=float).reshape(len(X), -1)
@@ -255,27 +240,21 @@ class _ReplayStep:
         xs, ts = list(leaves[:self.nin]), list(leaves[self.nin:])
         out = self.model(xs)
         outs = out if isinstance(out, (list, tuple)) else [out]
-        if self.base_loss is losses.cross_entropy or len(outs) > 1:
+        if self.one_hot or len(outs) > 1:
             loss = _loss(self.loss_fn, [outs], [ts])
         else:
             loss = _loss(self.loss_fn, [out], [ts[0]])
         return [loss, *outs]
 
-    def _accuracy(self, outputs: np.ndarray, samples: np.ndarray) -> float | None:
-        targets = samples[:, self.nin:]
-        if self.base_loss is losses.cross_entropy:
-            return float(np.mean(outputs.argmax(axis=1) == targets.argmax(axis=1)))
-        if self.base_loss not in _THRESHOLDS:
-            return None
-        threshold, below, above = _THRESHOLDS[self.base_loss]
-        predicted = np.where(outputs > threshold, above, below)
-        return float(np.mean(np.all(predicted == targets, axis=1)))
+    def _count_correct(self, outputs: np.ndarray, targets: np.ndarray) -> int:
+        return int(np.sum(self.classify.correct(outputs, targets)))
 
     def train_epoch(self, optimizer: Any, order: list[int], batch_size: int,
                     epoch: int) -> tuple[float, float | None]:
-        total_loss, correct = 0.0, 0.0
+        total_loss, correct = 0.0, 0
         for start in range(0, len(order), batch_size):
-            batch = self.samples[order[start:start + batch_size]]
+            indices = order[start:start + batch_size]
+            batch = self.samples[indices]
             try:
                 sample_losses = self.tape.forward(batch)
             except (OverflowError, FloatingPointError) as error:
@@ -285,18 +264,21 @@ class _ReplayStep:
             self.tape.accumulate_grads(1.0 / len(batch))   # the gradient of the batch mean
             optimizer.step()
             total_loss += float(sample_losses.sum())
-            accuracy = self._accuracy(self.tape.extra_outputs(), batch)
-            if accuracy is not None:
-                correct += accuracy * len(batch)
+            if self.classify is not None:
+                correct += self._count_correct(self.tape.extra_outputs(), self.targets[indices])
         n = len(order)
-        return total_loss / n, (correct / n if self.base_loss in _CLASSIFY else None)
+        return total_loss / n, (correct / n if self.classify is not None else None)
 
     def evaluator(self, rows: list, targets: list) -> Callable[[], tuple[float, float | None]]:
         samples = self._samples(np.asarray(rows, dtype=float), targets)
+        target_array = np.asarray(targets)
 
         def evaluate() -> tuple[float, float | None]:
             val_losses = self.tape.forward(samples)
-            return float(val_losses.mean()), self._accuracy(self.tape.extra_outputs(), samples)
+            if self.classify is None:
+                return float(val_losses.mean()), None
+            correct = self._count_correct(self.tape.extra_outputs(), target_array)
+            return float(val_losses.mean()), correct / len(target_array)
         return evaluate
 
 
@@ -332,12 +314,6 @@ def _train_one_epoch(model: Module, loss_fn: LossFn, optimizer: Any, inputs: lis
     return total_loss / len(order), accuracy
 
 
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"fit: {name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _inputs(row: list[float], nin: int | None) -> list[Value]:
     return as_values(row, len(row) if nin is None else nin, "fit")
 
@@ -350,8 +326,23 @@ def _loss(loss_fn: LossFn, outputs: list, targets: list) -> Value:
     return value
 
 
-def _count_correct(classify: Callable, outputs: list, targets: list) -> int:
-    return sum(classify(output) == target for output, target in zip(outputs, targets))
+def _count_correct(record: LossRecord, outputs: list, targets: list) -> int:
+    """How many samples the loss's labelling rule gets right, from outputs as Values."""
+    return int(np.sum(record.correct(outputs_to_array(outputs), targets)))
+
+
+def _check_scheduler(scheduler: Any, optimizer: Any) -> None:
+    """A scheduler must change the learning rate of the optimizer fit trains with."""
+    if scheduler is None:
+        return
+    if not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"fit: scheduler must have a step() method, got {scheduler!r}")
+    scheduled = getattr(scheduler, "optimizer", optimizer)
+    if scheduled is not optimizer:
+        raise ValueError(f"fit: the scheduler {type(scheduler).__name__} changes the learning rate of "
+                         f"{scheduled!r}, but fit trains with {optimizer!r}; make the optimizer "
+                         "first and give fit both: optimizer = nn.optim.Adam(model.parameters()); "
+                         "fit(..., optimizer=optimizer, scheduler=nn.optim.StepLR(optimizer, ...))")
 
 
 def _make_optimizer(optimizer: Any, model: Module, lr: float | None) -> Any:
@@ -363,8 +354,7 @@ def _make_optimizer(optimizer: Any, model: Module, lr: float | None) -> Any:
             known = ", ".join(repr(k) for k in _OPTIMIZERS)
             raise ValueError(f"fit: unknown optimizer {optimizer!r}; known optimizers: {known}, "
                              "or pass one, e.g. nn.optim.SGD(model.parameters(), lr=0.1)")
-        cls = getattr(optim, _OPTIMIZERS[key])
-        return cls(model.parameters(), lr=_DEFAULT_LR[key] if lr is None else lr)
+        return _OPTIMIZERS[key](model.parameters(), lr=_DEFAULT_LR[key] if lr is None else lr)
     if lr is not None:
         raise ValueError("fit: lr is only used with an optimizer name; "
                          "set the learning rate on the optimizer you pass instead")
@@ -374,7 +364,7 @@ def _make_optimizer(optimizer: Any, model: Module, lr: float | None) -> Any:
     return optimizer
 
 
-def _targets(y: Any, n: int, loss_fn: LossFn, nout: int | None, where: str) -> list:
+def _targets(y: Any, n: int, record: Optional[LossRecord], nout: int | None, where: str) -> list:
     """The targets as plain Python numbers (or lists of them), checked against the loss."""
     try:
         array = np.asarray(y, dtype=float)
@@ -385,12 +375,13 @@ def _targets(y: Any, n: int, loss_fn: LossFn, nout: int | None, where: str) -> l
         raise ValueError(f"{where}: X has {n} rows but y has {got}; give one target per row")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{where}: y contains a non-finite number")
-    if loss_fn is losses.cross_entropy:
+    labels = None if record is None else record.labels
+    if labels == ARGMAX:
         if array.ndim != 1 or not np.all(array == np.round(array)):
-            raise ValueError(f"{where}: cross_entropy needs one class index (0, 1, ...) per sample, "
+            raise ValueError(f"{where}: {record.name} needs one class index (0, 1, ...) per sample, "
                              f"got y of shape {array.shape}")
         if nout is not None and (array.min() < 0 or array.max() >= nout or nout < 2):
-            raise ValueError(f"{where}: cross_entropy needs class indices 0..{nout - 1} for a model "
+            raise ValueError(f"{where}: {record.name} needs class indices 0..{nout - 1} for a model "
                              f"with {nout} outputs, got classes {sorted(set(array.astype(int).tolist()))}")
         return array.astype(int).tolist()
     if array.ndim == 2 and array.shape[1] == 1 and nout == 1:
@@ -401,11 +392,10 @@ def _targets(y: Any, n: int, loss_fn: LossFn, nout: int | None, where: str) -> l
     if nout is not None and width != nout:
         raise ValueError(f"{where}: the model has {nout} outputs but y has {width} "
                          f"target{'s' if width != 1 else ''} per sample (shape {array.shape})")
-    if loss_fn is losses.hinge_loss and not np.all(np.abs(array) == 1):
-        raise ValueError(f"{where}: hinge loss needs targets -1 or +1, got "
-                         f"{sorted(set(array.ravel().tolist()))[:5]}; for 0/1 labels pass 2 * y - 1")
-    if loss_fn in (losses.binary_cross_entropy, losses.binary_cross_entropy_with_logits) and \
-            not np.all((array == 0) | (array == 1)):
-        raise ValueError(f"{where}: binary cross-entropy needs targets 0 or 1, got "
-                         f"{sorted(set(array.ravel().tolist()))[:5]}")
+    if isinstance(labels, Threshold) and not np.all((array == labels.below) | (array == labels.above)):
+        # A binary loss trains towards its two labels: hinge -1 / +1, the cross-entropies 0 / 1.
+        wanted = "-1 or +1" if labels.below == -1.0 else f"{labels.below:g} or {labels.above:g}"
+        hint = "; for 0/1 labels pass 2 * y - 1" if labels.below == -1.0 else ""
+        raise ValueError(f"{where}: {record.name} needs targets {wanted}, got "
+                         f"{sorted(set(array.ravel().tolist()))[:5]}{hint}")
     return array.tolist()

@@ -105,7 +105,7 @@ def test_iris_has_fishers_well_known_statistics():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: make_moons(0), ValueError, "n_samples must be at least 1"),
+    (lambda: make_moons(0), ValueError, "n_samples must be a positive integer, got 0"),
     (lambda: make_moons(10.5), TypeError, "n_samples must be an integer"),
     (lambda: make_moons(10, noise=-0.1), ValueError, "noise"),
     (lambda: make_circles(10, factor=1.0), ValueError, "factor"),

@@ -102,6 +102,28 @@ def test_same_seed_same_weights_and_different_seed_different_weights():
     assert nn.Neuron(4, seed=1).state_dict() == nn.Neuron(4, seed=random.Random(1)).state_dict()
 
 
+def test_an_int_seed_draws_the_weights_from_pythons_random_as_it_always_has():
+    # nn.seeding keeps the generator models were written with: the lessons' seeded numbers.
+    rng, a = random.Random(3), math.sqrt(6 / (4 + 1))
+    assert [w.data for w in nn.Neuron(4, seed=3).w] == [rng.uniform(-a, a) for _ in range(4)]
+
+
+def test_any_seed_kind_works_for_a_model_and_a_wrong_one_names_the_model():
+    first = nn.MLP(2, [3, 1], seed=np.random.default_rng(0)).state_dict()
+    assert first == nn.MLP(2, [3, 1], seed=np.random.default_rng(0)).state_dict()
+    for bad in ["0", 1.5, True]:
+        with pytest.raises(TypeError, match="MLP: seed must be an int, None, a random.Random or a "
+                                            "numpy.random.Generator"):
+            nn.MLP(2, [3, 1], seed=bad)
+
+
+def test_a_bool_input_is_refused_like_every_bool_number():
+    with pytest.raises(TypeError, match="every input must be a number or a Value, got bool True"):
+        nn.Layer(2, 3, seed=0)([True, 1.0])
+    with pytest.raises(TypeError, match=r"relu\(\): the argument must be a number or a Value, got bool"):
+        nn.activations.relu(False)
+
+
 def test_biases_start_at_zero_and_weights_within_the_documented_bound():
     for activation, bound in [('relu', math.sqrt(6 / 20)), ('leaky_relu', math.sqrt(6 / 20)),
                               ('elu', math.sqrt(6 / 20)), ('tanh', math.sqrt(6 / (20 + 30))),
@@ -118,6 +140,20 @@ def test_biases_start_at_zero_and_weights_within_the_documented_bound():
 def test_relu_family_uses_he_and_the_rest_glorot():
     assert nn.layers.init_bound('relu', 8, 100) == math.sqrt(6 / 8)
     assert nn.layers.init_bound('tanh', 8, 4) == math.sqrt(6 / 12)
+    he = {name for name, record in ACTIVATIONS.items() if record.init == nn.activations.HE}
+    assert he == {'relu', 'leaky_relu', 'elu'}
+    assert nn.layers.init_bound(lambda v: v.relu(), 8, 4) == math.sqrt(6 / 12)  # custom: Glorot
+
+
+def test_one_record_per_activation_holds_its_function_method_and_torch_module():
+    for name, record in ACTIVATIONS.items():
+        assert record.name == name and nn.get_activation(name) is record.function
+        assert nn.activations.activation_record(record.function) is record
+        if record.value_method is not None:
+            assert record.value_method(Value(0.3)).data == record.function(Value(0.3)).data
+        assert record.torch.startswith(f"torch.nn.{record.torch_module}(")
+    assert ACTIVATIONS['identity'].value_method is None            # no node at all
+    assert {name for name, r in ACTIVATIONS.items() if r.saturating} == {'sigmoid', 'tanh'}
 
 
 def test_output_activation_applies_to_the_last_layer_only():
@@ -138,7 +174,6 @@ def test_a_custom_activation_function_is_accepted():
 
 @pytest.mark.parametrize("make, message", [
     (lambda: nn.Neuron(0), "nin must be a positive integer, got 0"),
-    (lambda: nn.Neuron(2.5), "nin must be a positive integer, got 2.5"),
     (lambda: nn.Layer(2, 0), "nout must be a positive integer, got 0"),
     (lambda: nn.MLP(2, 3), "nouts must be a list of layer sizes"),
     (lambda: nn.MLP(2, []), "at least one layer"),
@@ -146,6 +181,16 @@ def test_a_custom_activation_function_is_accepted():
 ])
 def test_bad_sizes_raise_a_clear_error(make, message):
     with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.Neuron(2.5), "nin must be an integer, got float 2.5"),
+    (lambda: nn.Layer(2, True), "nout must be an integer, got bool True"),
+    (lambda: nn.MLP(2, [3, "1"]), "every layer size in nouts must be an integer, got str '1'"),
+])
+def test_a_size_that_is_not_an_integer_is_a_type_error(make, message):
+    with pytest.raises(TypeError, match=message):
         make()
 
 

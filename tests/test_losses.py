@@ -283,11 +283,51 @@ def test_get_loss_passes_functions_through_and_explains_unknown_names():
 
 
 def test_every_loss_has_a_torch_equivalent_named():
-    names = set(losses.__all__) - {"LOSSES", "CLASSIFICATION_LOSSES", "TORCH_EQUIVALENTS",
-                                   "get_loss"}
+    names = set(losses.__all__) - {"LOSSES", "TORCH_EQUIVALENTS", "get_loss", "loss_record",
+                                   "LossRecord", "Threshold", "ARGMAX"}
     assert names == set(losses.TORCH_EQUIVALENTS)
     json.dumps(losses.TORCH_EQUIVALENTS)  # plain strings, printable in a lesson
-    assert losses.CLASSIFICATION_LOSSES < set(losses.LOSSES)
+    classification = {name for name, record in losses.LOSSES.items() if record.is_classification}
+    assert classification < set(losses.LOSSES)
+
+
+def test_each_loss_has_one_record_read_by_name_function_class_and_alias():
+    for name, record in losses.LOSSES.items():
+        assert record.name == name
+        assert get_loss(name) is record.function
+        assert losses.loss_record(record.function) is record
+        assert losses.loss_record(record.loss_class) is record
+        assert losses.loss_record(record.loss_class()) is record
+        for alias in record.aliases:
+            assert losses.loss_record(alias) is record
+    assert losses.loss_record(lambda pred, target: pred) is None
+    with pytest.raises(ValueError, match="unknown loss 'msa'"):
+        losses.loss_record("msa")
+
+
+@pytest.mark.parametrize("name, outputs, labels", [
+    ("cross_entropy", [[0.1, 2.0], [3.0, -1.0]], [1, 0]),     # the largest output
+    ("hinge", [0.3, -0.2, 0.0], [1.0, -1.0, -1.0]),            # the sign (0 is not above 0)
+    ("bce_with_logits", [0.3, -0.2, 0.0], [1.0, 0.0, 0.0]),    # a logit above 0
+    ("binary_cross_entropy", [0.3, 0.7, 0.5], [0.0, 1.0, 0.0]),  # a probability above 0.5
+])
+def test_a_loss_record_says_how_outputs_become_labels(name, outputs, labels):
+    assert losses.LOSSES[name].predicted_labels(outputs).tolist() == labels
+
+
+def test_a_regression_loss_has_no_labels():
+    assert not losses.LOSSES["mse"].is_classification and not losses.LOSSES["mae"].is_classification
+    with pytest.raises(ValueError, match="mse is a regression loss"):
+        losses.LOSSES["mse"].predicted_labels([1.0, 2.0])
+
+
+def test_a_bool_is_refused_as_a_prediction_or_a_target():
+    with pytest.raises(TypeError, match="mse_loss: prediction must be a number or a Value, got bool"):
+        mse_loss([True], [1.0])
+    with pytest.raises(TypeError, match="mse_loss: target must be a number or a Value, got bool"):
+        mse_loss([Value(1.0)], [True])
+    with pytest.raises(TypeError, match="cross_entropy: target .*got bool"):
+        cross_entropy([0.0, 1.0], True)
 
 
 def test_losses_agree_with_torch():

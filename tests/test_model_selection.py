@@ -1,4 +1,6 @@
 """Splits partition the data as promised; cross_validate trains a fresh model per fold."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -150,7 +152,8 @@ class Fixed:
     ([0.3, -0.2, 0.1], [1, -1, -1], "hinge", 2 / 3),              # sign of a score
     ([0.3, -0.2, 0.1], [1, 0, 0], "bce_with_logits", 2 / 3),      # logit above 0
     ([0.3, 0.7, 0.6], [0, 1, 0], "binary_cross_entropy", 2 / 3),  # probability above 0.5
-    ([0.9, -0.8, 0.2], [1, -1, -1], "mse", 2 / 3),                # nearest label: tanh & ±1
+    ([[0.1, 2.0], [3.0, -1.0]], [1, 1], "cross_entropy", 0.5),     # argmax, from the record
+    ([0.9, -0.8, 0.2], [1, -1, -1], None, 2 / 3),                 # no loss: nearest label, tanh & ±1
     ([0.4, 0.6, 1.7], [0, 1, 2], None, 1.0),                      # nearest of 0, 1, 2
 ])
 def test_default_score_turns_outputs_into_labels(outputs, y, loss, expected):
@@ -161,6 +164,54 @@ def test_default_score_is_r2_for_real_valued_targets():
     y = np.array([0.5, 1.5, 2.25, 4.0])
     assert default_score(Fixed(y), None, y) == 1.0
     assert default_score(Fixed(np.full(4, y.mean())), None, y) == pytest.approx(0.0)
+
+
+def r2(y, predicted):
+    y, predicted = np.asarray(y, dtype=float), np.asarray(predicted, dtype=float)
+    return 1 - np.sum((y - predicted) ** 2) / np.sum((y - y.mean()) ** 2)
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "l1"])
+def test_whole_number_targets_of_a_regression_loss_are_scored_by_r2_not_as_classes(loss):
+    # Issue 13: [1, 2, 3] against [1.2, 2.2, 2.9] scored 1.0, every output "nearest" its class.
+    outputs, y = [1.2, 2.2, 2.9], [1, 2, 3]
+    assert default_score(Fixed(outputs), None, y, loss=loss) == pytest.approx(r2(y, outputs))
+    assert default_score(Fixed(outputs), None, y, loss=loss) < 1.0
+    # the ±1 targets of a tanh trained with mse are regression targets to mse, too
+    tanh_outputs, signs = [0.9, -0.8, 0.2], [1, -1, -1]
+    assert default_score(Fixed(tanh_outputs), None, signs, loss=loss) == pytest.approx(
+        r2(signs, tanh_outputs))
+
+
+def test_default_score_of_several_regression_outputs_is_their_mean_r2():
+    y = np.array([[1.0, 0.0], [2.0, 1.0], [3.0, 5.0]])
+    outputs = np.array([[1.0, 0.0], [2.0, 1.0], [3.0, 5.0]]) + [[0.0, 0.5], [0.0, -0.5], [0.0, 0.0]]
+    assert default_score(Fixed(outputs), None, y, loss="mse") == pytest.approx(
+        (1.0 + r2(y[:, 1], outputs[:, 1])) / 2)
+
+
+def test_cross_validate_scores_nn_fits_default_mse_by_r2_and_does_not_stratify():
+    nn = pytest.importorskip("nn")
+    from autograd import Value
+
+    class Shifted(nn.Module):
+        """Predicts x + 0.2; trained with lr=0 it stays so."""
+
+        def __init__(self):
+            self.shift = Value(0.2)
+
+        def forward(self, x):
+            return x[0] + self.shift
+
+    X = np.arange(1.0, 7.0).reshape(-1, 1)
+    y = np.arange(1, 7)                         # whole numbers, but regression targets
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = cross_validate(Shifted, X, y, cv=2, optimizer="sgd", lr=0.0, epochs=1, seed=0)
+    # KFold(2): folds [1, 2, 3] and [4, 5, 6], each predicted 0.2 too high
+    assert result["scores"] == pytest.approx([r2([1, 2, 3], [1.2, 2.2, 3.2])] * 2)
+    assert result["scores"][0] < 1.0
+    assert not [w for w in caught if "fewer than n_splits" in str(w.message)]   # not stratified
 
 
 class NearestCentroid:

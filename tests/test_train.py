@@ -198,6 +198,37 @@ def test_a_loss_that_does_not_return_a_value_is_rejected():
                loss=lambda outputs, targets: 0.0, progress=False)
 
 
+@pytest.mark.parametrize("optimizer, used", [(None, "Adam"), ("sgd", "SGD")])
+def test_a_scheduler_of_another_optimizer_is_refused_not_silently_applied(optimizer, used):
+    # Issue 13: fit made its own optimizer and stepped a scheduler that changed another one's lr.
+    model = nn.MLP(1, [1], seed=0)
+    other = SGD(nn.MLP(1, [1], seed=1).parameters(), lr=0.1)
+    schedule = StepLR(other, step_size=1, gamma=0.5)
+    with pytest.raises(ValueError, match=rf"the scheduler StepLR changes the learning rate of "
+                                         rf"SGD\(2 parameters, lr=0\.1.*but fit trains with {used}\("):
+        nn.fit(model, np.zeros((4, 1)), np.zeros(4), optimizer=optimizer, scheduler=schedule,
+               epochs=3, progress=False)
+    assert other.lr == 0.1 and schedule.last_epoch == 0          # nothing was changed
+
+
+def test_a_scheduler_of_the_optimizer_fit_trains_with_changes_its_learning_rate():
+    model = nn.MLP(1, [1], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    nn.fit(model, np.zeros((4, 1)), np.zeros(4), optimizer=optimizer,
+           scheduler=StepLR(optimizer, step_size=1, gamma=0.5), epochs=3, progress=False)
+    assert optimizer.lr == pytest.approx(0.1 * 0.5 ** 3)
+
+
+def test_a_seed_follows_the_one_rule_for_seeds():
+    X, y = np.zeros((4, 1)), np.zeros(4)
+    with pytest.raises(TypeError, match="fit: seed must be an int, None, a random.Random"):
+        nn.fit(nn.MLP(1, [1], seed=0), X, y, epochs=1, seed="zero", progress=False)
+    runs = [nn.fit(nn.MLP(1, [2, 1], seed=0), np.arange(8.0).reshape(-1, 1), np.arange(8.0),
+                   epochs=3, batch_size=2, seed=np.random.default_rng(5), progress=False)
+            for _ in range(2)]
+    assert runs[0]["loss"] == runs[1]["loss"]   # a numpy generator works as a seed too
+
+
 def test_a_diverging_run_stops_with_a_clear_error():
     X = np.array([[1e3], [-1e3]])
     y = np.array([1e3, -1e3])

@@ -1,0 +1,84 @@
+"""How ``nn`` reads the plain arguments a learner passes: counts and numbers, one rule each.
+
+Every size (``nin``, ``nouts``, ``n_samples``, ``n_splits``, ``epochs``, ...) goes
+through :func:`as_count`, and every number that becomes a ``Value`` (a model's
+input, an activation's argument, a loss's prediction) through :func:`as_value`,
+so the same mistake gets the same answer wherever it is made.
+
+The rule for ``bool``: it is refused.  ``True`` is an ``int`` to Python, but a
+learner who passes ``True`` as a size, an input or a target almost always meant
+something else (a mask, a flag in the wrong position), and taking it as 1 would
+hide that.  A wrong type is a TypeError; a number of the right type that is
+out of range (a size of 0, a NaN) is a ValueError.
+
+>>> as_count(3, 'nin', 'Layer'), as_value(2, 'relu()').data
+(3, 2.0)
+>>> as_count(True, 'nin', 'Layer')
+Traceback (most recent call last):
+...
+TypeError: Layer: nin must be an integer, got bool True
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from autograd import Value
+
+__all__ = ["as_count", "as_number", "as_value"]
+
+
+def as_count(value: Any, name: str, where: str, minimum: int = 1, why: str = "") -> int:
+    """``value`` as an int of at least ``minimum``: a size, a number of folds or epochs.
+
+    A non-integer (a float, a string, a bool) is a TypeError; a smaller integer a
+    ValueError.  ``why`` is added to the second message to say why the minimum is
+    what it is.
+
+    >>> as_count(5, 'n_samples', 'make_moons')
+    5
+    >>> as_count(0, 'epochs', 'fit')
+    Traceback (most recent call last):
+    ...
+    ValueError: fit: epochs must be a positive integer, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: {name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        wanted = "a positive integer" if minimum == 1 else f"at least {minimum}"
+        raise ValueError(f"{where}: {name} must be {wanted}, got {value}{why}")
+    return int(value)
+
+
+def as_number(x: Any, where: str, what: str = "the argument") -> float:
+    """A real number (int, float, numpy scalar) as a float; a bool, NaN or non-number refused.
+
+    >>> as_number(3, 'mse_loss target')
+    3.0
+    >>> as_number(float('nan'), 'mse_loss', 'target')
+    Traceback (most recent call last):
+    ...
+    ValueError: mse_loss: target is NaN
+    """
+    if isinstance(x, bool):
+        raise TypeError(f"{where}: {what} must be a number or a Value, got bool {x!r}; a bool is "
+                        "almost always a mistake here -- write 1.0 or 0.0 if you mean a number")
+    if not isinstance(x, numbers.Real):
+        raise TypeError(f"{where}: {what} must be a number or a Value, "
+                        f"got {type(x).__name__} {x!r}")
+    x = float(x)
+    if x != x:
+        raise ValueError(f"{where}: {what} is NaN")
+    return x
+
+
+def as_value(x: Any, where: str, what: str = "the argument") -> Value:
+    """A Value unchanged (so gradients reach it); a real number as a new constant leaf.
+
+    >>> v = Value(1.0)
+    >>> as_value(v, 'tanh()') is v, as_value(0.5, 'tanh()')
+    (True, Value(data=0.5, grad=0.0))
+    """
+    if isinstance(x, Value):
+        return x
+    return Value(as_number(x, where, what))
