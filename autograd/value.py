@@ -9,6 +9,13 @@ order.
 
 Nothing here stores a closure, so a graph holds no reference cycles and is freed
 by reference counting alone the moment the last Value of it is dropped.
+
+Every node is made by :func:`make_node`: the operators, ``apply``, the n-ary
+``sum`` and ``linear`` and the Value methods all end there.  The methods
+``exp``, ``log``, ``tanh``, ``relu``, ... are not written out one by one: each
+unary primitive of the table (``autograd/ops.py``) becomes a method, its
+docstring taken from its entry, so a new primitive is a method at once.
+Whether nodes record their parents is a setting of each thread (``no_grad``).
 """
 from __future__ import annotations
 

@@ -40,6 +40,7 @@ import json
 import math
 import numbers
 import os
+import tempfile
 from collections import OrderedDict
 from typing import Any, Iterator, Mapping
 
@@ -345,8 +346,33 @@ class Module:
         except (TypeError, ValueError) as error:
             raise ValueError(f"save: the config of {type(self).__name__} is not JSON-serialisable "
                              f"({error}): {config!r}") from None
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(text + "\n")
+        _write_atomically(path, text + "\n")
+
+
+def _write_atomically(path, text: str) -> None:
+    """Write ``text`` beside ``path``, then put it in its place in one step.
+
+    A save that fails part-way (a full disk, a size limit, an exception) leaves
+    the previous file untouched, never half a model: ``os.replace`` swaps the
+    finished file in, and the half-written one is removed.
+    """
+    if isinstance(path, bool) or not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"save: path must be a file name, got {type(path).__name__} {path!r}")
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".chainrule-", suffix=".json.part", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def load(path: str | os.PathLike) -> Module:

@@ -190,3 +190,32 @@ def test_a_failed_load_state_dict_leaves_the_model_in_memory_untouched(path):
         model.load_state_dict(weights)
     assert model.state_dict() == before
     assert np.array_equal(model.predict(X), outputs)
+
+
+def test_a_save_that_fails_part_way_leaves_the_previous_model_whole(tmp_path, monkeypatch):
+    import os
+
+    import nn
+    from nn import MLP
+
+    path = tmp_path / "model.json"
+    good = MLP(2, [3, 1], seed=0)
+    good.save(path)
+    before = path.read_bytes()
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)   # the write fails after the text went out
+    with pytest.raises(OSError, match="No space left"):
+        MLP(2, [3, 1], seed=1).save(path)
+    assert path.read_bytes() == before
+    assert nn.load(path).state_dict() == good.state_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]  # nothing half-written left
+
+
+def test_save_refuses_a_path_that_is_not_a_file_name():
+    from nn import MLP
+
+    with pytest.raises(TypeError, match="path must be a file name, got int 1"):
+        MLP(2, [1], seed=0).save(1)
