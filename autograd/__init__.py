@@ -30,13 +30,13 @@ from autograd.frames import backward_frames
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numeric_grad
 from autograd.graph import draw_graph
 from autograd.learner_warnings import ChainruleWarning
-from autograd.nary import linear, sum
+from autograd.nary import linear, max, sum
 from autograd.steps import backward_steps
 from autograd.value import Value, enable_grad, is_grad_enabled, no_grad
 
 __all__ = [
     "Value", "backward", "grad", "topological_order", "zero_grad", "no_grad", "enable_grad",
     "is_grad_enabled", "gradcheck", "gradgradcheck", "numeric_grad", "GradcheckError",
-    "linear", "sum", "ops", "draw_graph", "backward_steps", "backward_frames",
+    "linear", "sum", "max", "ops", "draw_graph", "backward_steps", "backward_frames",
     "explain", "check_graph", "ChainruleWarning", "last_backward",
 ]

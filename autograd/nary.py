@@ -1,4 +1,4 @@
-"""n-ary nodes: a whole sum, or a whole weighted sum, as one node.
+"""n-ary nodes: a whole sum, a whole weighted sum, or a maximum, as one node.
 
 ``sum([a, b, c])`` is one node with three parents and local derivatives
 (1, 1, 1), where ``a + b + c`` would be two nodes.  ``linear(w, x, b)`` is a
@@ -13,9 +13,10 @@ from typing import Iterable, Sequence
 from autograd import ops
 from autograd.value import Value, apply, as_value, make_node
 
-__all__ = ["sum", "linear"]
+__all__ = ["sum", "linear", "max"]
 
 _SUM = ops.op_for(ops.SUM)
+_MAX = ops.op_for(ops.MAX)
 _LINEAR = ops.op_for(ops.LINEAR)
 _LENGTH_ERROR = "linear(): {} weights but {} inputs; give one weight per input"
 
@@ -36,6 +37,20 @@ def sum(values: Iterable) -> Value:  # noqa: A001 - mirrors torch.sum
     if not parents:
         return Value(0.0)
     return apply(_SUM, parents)
+
+
+def max(values: Iterable) -> Value:  # noqa: A001 - mirrors torch.max
+    """The largest of x1 ... xn as one node: its gradient goes to the (first) largest.
+
+    >>> a, b = Value(1.0), Value(3.0)
+    >>> m = max([a, b, 2.0]); m.backward()
+    >>> m.data, a.grad, b.grad
+    (3.0, 0.0, 1.0)
+    """
+    parents = tuple(values)
+    if not parents:
+        raise ValueError("max() of no values: give at least one")
+    return apply(_MAX, parents)
 
 
 def linear(weights: Sequence[Value], inputs: Sequence, bias=0.0) -> Value:

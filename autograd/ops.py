@@ -62,8 +62,8 @@ class Primitive:
 
     @property
     def replayable(self) -> bool:
-        """True when tape replay can run it over an array (it has an array rule or is n-ary)."""
-        return self.array_forward is not None or self.arity is None
+        """True when tape replay can run it over an array (it has an array rule)."""
+        return self.array_forward is not None
 
     def derivative_on_arrays(self, out, *xs):
         """The local derivatives over numpy arrays: ``array_derivative`` or the scalar rule."""
@@ -500,12 +500,44 @@ def _linear_derivative(out, *xs):
     return (*xs[n:2 * n], *xs[:n], 1.0)
 
 
-# n-ary nodes: one node for a whole weighted sum or a whole sum, with one local
+def _linear_array(rows: np.ndarray) -> np.ndarray:
+    weights, inputs, bias = linear_parts(rows)
+    return np.einsum("ij,ij->j", weights, inputs) + bias
+
+
+def _linear_array_derivative(out, rows: np.ndarray) -> np.ndarray:
+    weights, inputs, _ = linear_parts(rows)
+    return np.concatenate((inputs, weights, np.ones((1, rows.shape[1]))))
+
+
+def _max_derivative(out, *xs):
+    # 1 towards the (first) largest parent, 0 towards the others.  Compared by data:
+    # under create_graph the parents are Values, and Values compare by identity.
+    datas = [getattr(x, "data", x) for x in xs]
+    first = datas.index(getattr(out, "data", out))
+    return tuple(1.0 if i == first else 0.0 for i in range(len(xs)))
+
+
+def _max_array_derivative(out, rows: np.ndarray) -> np.ndarray:
+    one_hot = np.zeros_like(rows)
+    one_hot[rows.argmax(axis=0), np.arange(rows.shape[1])] = 1.0  # argmax: the first largest
+    return one_hot
+
+
+# n-ary nodes: one node for a whole weighted sum, sum or maximum, with one local
 # derivative per parent.  They are true scalar nodes; fusing n multiplications
-# and n additions into one node is what makes a neuron cheap (see bench/).
-# Tape replay runs them as matrix products and row sums (autograd/tape.py).
+# and n additions into one node is what makes a neuron cheap (see bench/).  Their
+# array rules take all the parents at once, stacked as the rows of one 2-D array.
 LINEAR = define("linear", _linear_forward, _linear_derivative, symbol="Σw·x+b",
                 formulas=("{x_i}", "{w_i}", "1"), arity=None,
+                array_forward=_linear_array, array_derivative=_linear_array_derivative,
                 doc="w1*x1 + ... + wn*xn + b; parents (w..., x..., b)")
 SUM = define("sum", lambda *xs: math.fsum(xs), lambda out, *xs: (1.0,) * len(xs),
-             symbol="Σ", formulas=("1",), arity=None, doc="x1 + ... + xn")
+             symbol="Σ", formulas=("1",), arity=None,
+             array_forward=lambda rows: rows.sum(axis=0),
+             array_derivative=lambda out, rows: np.ones_like(rows), doc="x1 + ... + xn")
+# softmax subtracts the largest logit (so exp cannot overflow) as this node, so that
+# tape replay takes each sample's own largest logit.
+MAX = define("max", lambda *xs: max(xs), _max_derivative, symbol="max",
+             formulas=("1 if largest else 0",), arity=None, array_forward=lambda rows: rows.max(axis=0),
+             array_derivative=_max_array_derivative, doc="the largest of x1 ... xn")

@@ -296,29 +296,19 @@ class _LinearGroup:
 
 
 class _NaryNode:
-    """One ``sum`` node, or a ``linear`` node whose weights are not all parameters."""
+    """One n-ary node (a ``sum``, a ``max``, or a ``linear`` node whose weights are not all
+    parameters), run by its entry's array rules over all its parents' rows at once."""
 
     def __init__(self, row: int, nodes):
         op, parents = nodes[row][1], nodes[row][2]
         self.row = row
-        self.linear = op.primitive is ops.LINEAR
+        self.primitive = op.primitive
         self.index = np.array(parents)
         self.unique = _is_unique(self.index)
 
     def forward(self, values, param_values) -> None:
-        rows = values[self.index]
-        if self.linear:  # parents (w..., x..., b)
-            weights, inputs, bias = ops.linear_parts(rows)
-            values[self.row] = np.einsum("ij,ij->j", weights, inputs) + bias
-        else:
-            values[self.row] = rows.sum(axis=0)
+        values[self.row] = self.primitive.array_forward(values[self.index])
 
     def backward(self, values, grads, param_values, param_grads) -> None:
-        upstream = grads[self.row]
-        if self.linear:
-            weights, inputs, _ = ops.linear_parts(values[self.index])
-            local = np.concatenate((inputs, weights, np.ones((1, values.shape[1]))))
-            contribution = local * upstream
-        else:
-            contribution = np.broadcast_to(upstream, (len(self.index), upstream.shape[0]))
-        _scatter_add(grads, self.index, contribution, self.unique)
+        local = self.primitive.array_derivative(values[self.row], values[self.index])
+        _scatter_add(grads, self.index, local * grads[self.row], self.unique)

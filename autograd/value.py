@@ -41,14 +41,16 @@ _mode = _GradMode()
 # none is (nearly always), every thread records and making a node reads only this
 # number; the per-thread flag is read only while some block is open somewhere.
 _open_blocks = 0
+_no_block_open = True  # _open_blocks == 0, kept as one flag for the check in make_node
 _blocks_lock = threading.Lock()
 
 
 @contextmanager
 def _grad_mode(enabled: bool) -> Iterator[None]:
-    global _open_blocks
+    global _open_blocks, _no_block_open
     with _blocks_lock:
         _open_blocks += 1
+        _no_block_open = False
     previous, _mode.enabled = _mode.enabled, enabled
     try:
         yield
@@ -56,6 +58,7 @@ def _grad_mode(enabled: bool) -> Iterator[None]:
         _mode.enabled = previous
         with _blocks_lock:
             _open_blocks -= 1
+            _no_block_open = _open_blocks == 0
 
 
 def no_grad():
@@ -92,7 +95,7 @@ def is_grad_enabled() -> bool:
     ...     is_grad_enabled()
     False
     """
-    return _open_blocks == 0 or _mode.enabled
+    return _no_block_open or _mode.enabled
 
 
 def to_float(x, where: str, expected: str = "a real number") -> float:
@@ -141,7 +144,7 @@ class Value:
                                       "a real number (each local derivative's value at this point)")
                             for g in local_grads)
         self.grad = 0.0
-        if _open_blocks == 0 or _mode.enabled:
+        if _no_block_open or _mode.enabled:
             self.parents, self.local_grads = parents, local_grads
         else:
             self.parents = self.local_grads = ()
@@ -311,7 +314,7 @@ def make_node(data: float, parents: tuple, local_grads: tuple, op) -> Value:
     node = _new_value(Value)
     node.data = data
     node.grad = 0.0
-    if _open_blocks == 0 or _mode.enabled:
+    if _no_block_open or _mode.enabled:
         node.parents = parents
         node.local_grads = local_grads
     else:

@@ -71,6 +71,7 @@ CASES = [
     Case("linear with a reused input", lambda w, x: autograd.linear([w, x], [x, w], x),
          ((0.3, -1.2),), "linear"),
     Case("sum", lambda x, y, z: autograd.sum([x, y, z]), ((1.0, -2.0, 0.5),), "sum"),
+    Case("max", lambda x, y, z: autograd.max([x, y * y, z]), ((1.0, -2.0, 0.5), (-3.0, 0.5, 2.0)), "max"),
     Case("sum with a reused input", lambda x, y: autograd.sum([x, x * y, y, x]), ((1.5, -0.5),), "sum"),
     # compositions: the one-liners in Value, checked the same way
     Case("sub", lambda x, y: x - y, ((1.5, -2.0), (0.0, 0.0))),

@@ -36,6 +36,7 @@ CASES = {
     "expm1": lambda w, x, t: (w * x).expm1(),
     "linear": lambda w, x, t: autograd.linear([w, w * 2.0], [x, t], w),
     "sum": lambda w, x, t: autograd.sum([w * x, x, t, w]),
+    "max": lambda w, x, t: autograd.max([w * x, t, w * 0.1]) * x,
 }
 
 
