@@ -98,7 +98,7 @@ def as_values(x: Any, nin: int, where: str) -> list[Value]:
 
 
 def _brief(items: list, limit: int = 6) -> str:
-    text = ", ".join(str(float(v)) if isinstance(v, Value) else repr(v) for v in items[:limit])
+    text = ", ".join(str(v.data) if isinstance(v, Value) else repr(v) for v in items[:limit])
     return f"[{text}{', ...' if len(items) > limit else ''}]"
 
 

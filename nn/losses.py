@@ -242,7 +242,7 @@ def _class_probabilities(t, n_classes: int, where: str) -> list:
         raise ValueError(f"{where}: {len(probabilities)} class probabilities for "
                          f"{n_classes} logits; give one per class")
     for p in probabilities:
-        if not 0.0 <= float(p) <= 1.0:
+        if not 0.0 <= (p.data if isinstance(p, Value) else float(p)) <= 1.0:
             raise ValueError(f"{where}: class probabilities must lie in [0, 1], got {p!r}")
     return probabilities
 

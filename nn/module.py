@@ -469,8 +469,13 @@ def outputs_to_array(outputs: list, nout: int | None = None) -> np.ndarray:
     if not outputs:
         return np.zeros((0,) if nout in (None, 1) else (0, nout))
     if isinstance(outputs[0], (list, tuple)):
-        return np.array([[float(v) for v in out] for out in outputs])
-    return np.array([float(out) for out in outputs])
+        return np.array([[_number(v) for v in out] for out in outputs])
+    return np.array([_number(out) for out in outputs])
+
+
+def _number(v) -> float:
+    """A model output as a float: a Value's ``data``, a plain number as it is."""
+    return v.data if isinstance(v, Value) else float(v)
 
 
 def _public_attributes(module: Module) -> Iterator[tuple[str, Any]]:

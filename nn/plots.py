@@ -417,7 +417,8 @@ def _loss_at(loss_fn, point) -> float:
     """loss_fn at one point as a float, inf where it is undefined."""
     with no_grad():
         try:
-            value = float(loss_fn(Value(float(point[0])), Value(float(point[1]))))
+            out = loss_fn(Value(float(point[0])), Value(float(point[1])))
+            value = out.data if isinstance(out, Value) else float(out)
         except (OverflowError, ValueError, ZeroDivisionError):
             return math.inf
     return value if math.isfinite(value) else math.inf
