@@ -9,14 +9,20 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+LESSONS = Path(__file__).parent.parent / "notebooks"
+# the English lessons and their Korean twins in notebooks/ko/
+NOTEBOOKS = sorted(LESSONS.glob("*.ipynb")) + sorted((LESSONS / "ko").glob("*.ipynb"))
 
 
 def test_there_are_lessons():
     assert NOTEBOOKS, "no notebooks found in notebooks/"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def lesson_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}" if path.parent.name == "ko" else path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lesson_id)
 def test_notebook_is_committed_without_outputs(path):
     notebook = nbformat.read(path, as_version=4)
     dirty = [i for i, cell in enumerate(notebook.cells)
@@ -24,7 +30,7 @@ def test_notebook_is_committed_without_outputs(path):
     assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them before committing"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lesson_id)
 def test_notebook_runs_top_to_bottom(path, tmp_path):
     notebook = nbformat.read(path, as_version=4)
     assert any("assert" in cell.source for cell in notebook.cells if cell.cell_type == "code"), \
