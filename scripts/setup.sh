@@ -2,6 +2,7 @@
 # One-time (and idempotent) setup for chainrule.
 #   - the Graphviz `dot` program (needed to render computation graphs)
 #   - Debian's chromium (only for the browser tests; optional)
+#   - a font with Hangul (Debian's fonts-noto-cjk) for the Korean lessons
 #   - .venv with `pip install -e '.[dev,torch,bench]'`
 # Fast when already done: pip is skipped while .venv/.chainrule-installed holds
 # the sha256 of pyproject.toml.
@@ -68,6 +69,17 @@ if [ ! -x /usr/bin/chromium ]; then
             || warn "could not install chromium; the browser tests will be skipped"
     else
         warn "/usr/bin/chromium not found; the browser tests will be skipped (sudo apt-get install chromium)"
+    fi
+fi
+
+# --- 2b. a font with Hangul (the Korean lessons, in the browser and in plots) -----
+if ! { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=ko 2>/dev/null)" ]; }; then
+    if [ "$IS_ROOT" = 1 ] && command -v apt-get >/dev/null 2>&1; then
+        note "installing fonts-noto-cjk with apt-get (Hangul for the Korean lessons)"
+        apt_install fonts-noto-cjk fontconfig \
+            || warn "could not install fonts-noto-cjk; Korean text may show as empty boxes"
+    else
+        warn "no font with Hangul found (sudo apt-get install fonts-noto-cjk)"
     fi
 fi
 
