@@ -3,7 +3,11 @@
 Two comparisons are added to every timed row: ``vs_micrograd`` (micrograd's
 median divided by this row's: 25.0 means 25 times faster than micrograd) and
 ``vs_floor`` (this row's median divided by the CPython floor's: how far above
-plain CPython objects).  Both are ratios of medians of the same phase.
+plain CPython objects).  Both are ratios of medians of the same phase.  The
+digits rows (workload 6) are compared per step instead, since PyTorch's 0-d
+tensors run on a subset: ``vs_scalar`` (chainrule's scalar engine per step
+divided by this row's) and ``vs_torch_batched`` (this row per step divided by
+PyTorch batched per step: 2.0 means twice PyTorch's time).
 
 >>> rows = [{'workload': 'w', 'reference': 'w', 'library': 'micrograd', 'phase': 'step', 'median_s': 1.0},
 ...         {'workload': 'w', 'reference': 'w', 'library': 'chainrule', 'phase': 'step', 'median_s': 0.04}]
@@ -19,7 +23,11 @@ import subprocess
 import sys
 from importlib import metadata
 
-__all__ = ["machine_info", "load_average", "add_comparisons", "text_report", "markdown_report"]
+__all__ = ["machine_info", "load_average", "add_comparisons", "text_report", "markdown_report",
+           "DIGITS_SCALAR_LIBRARIES"]
+
+#: The scalar-engine row each digits workload's speed-up is measured against.
+DIGITS_SCALAR_LIBRARIES = ("chainrule nn.fit", "chainrule (nn.MLP, nn.optim.Adam)")
 
 
 def machine_info() -> dict:
@@ -92,7 +100,38 @@ def add_comparisons(rows: list[dict]) -> list[dict]:
                                if median and base and base.get("median_s") else None)
         row["vs_floor"] = (median / floor["median_s"]
                            if median and floor and floor.get("median_s") else None)
+    _add_per_step_comparisons([r for r in rows if _is_digits(r)])
     return rows
+
+
+def _is_digits(row: dict) -> bool:
+    return row["workload"].startswith("6")
+
+
+def _per_step(row: dict | None) -> float | None:
+    if row is None or not row.get("median_s") or not row.get("steps"):
+        return None
+    return row["median_s"] / row["steps"]
+
+
+def _add_per_step_comparisons(rows: list[dict]) -> None:
+    """``ms_per_step``, ``vs_scalar`` and ``vs_torch_batched`` for the digits rows, in place.
+
+    >>> rows = [{'workload': '6', 'library': 'chainrule nn.fit', 'median_s': 2.0, 'steps': 4},
+    ...         {'workload': '6', 'library': 'PyTorch batched', 'median_s': 0.02, 'steps': 4},
+    ...         {'workload': '6', 'library': 'PyTorch 0-d tensors', 'median_s': 3.0, 'steps': 1}]
+    >>> _add_per_step_comparisons(rows)
+    >>> [(r['vs_scalar'], r['vs_torch_batched']) for r in rows]
+    [(1.0, 100.0), (100.0, 1.0), (0.16666666666666666, 600.0)]
+    """
+    for row in rows:
+        same = [r for r in rows if r["workload"] == row["workload"]]
+        scalar = next((r for r in same if r["library"] in DIGITS_SCALAR_LIBRARIES), None)
+        torch_batched = next((r for r in same if r["library"] == "PyTorch batched"), None)
+        mine, scalar_step, torch_step = _per_step(row), _per_step(scalar), _per_step(torch_batched)
+        row["ms_per_step"] = None if mine is None else mine * 1e3
+        row["vs_scalar"] = scalar_step / mine if mine and scalar_step else None
+        row["vs_torch_batched"] = mine / torch_step if mine and torch_step else None
 
 
 _EXAMPLE = {  # the smallest results a report can be made of (used by the examples)
@@ -115,6 +154,13 @@ def _ms(seconds) -> str:
 
 def _times(value, digits: int = 1) -> str:
     return "" if value is None else f"{value:,.{digits}f}x"
+
+
+def _ratio(value) -> str:
+    """A ratio that may be far below 1 (PyTorch's 0-d tensors against the scalar engine)."""
+    if value is None:
+        return ""
+    return f"{value:,.1f}x" if value >= 0.95 else f"{value:.2g}x"
 
 
 def _count(value) -> str:
@@ -152,6 +198,8 @@ def _training_cells(row: dict) -> list[str]:
 TRAINING_COLUMNS = ("library", "steps", "accuracy", "median s", "min s", "max s", "reps",
                     "micrograd / this")
 MEMORY_COLUMNS = ("library", "nodes", "bytes", "bytes/node", "this / floor")
+DIGITS_COLUMNS = ("library", "phase", "digits", "steps", "median ms", "min ms", "max ms", "reps",
+                  "ms per step", "scalar engine / this", "this / PyTorch batched")
 CHECK_COLUMNS = ("workload", "library", "loss", "loss error", "gradient error", "agrees")
 
 
@@ -163,6 +211,18 @@ def _memory_cells(row: dict, floor_bpn) -> list[str]:
             f"{row['bytes_per_node']:,.0f}", _times(ratio, 2)]
 
 
+def _digits_cells(row: dict) -> list[str]:
+    if row.get("skipped"):
+        return [row["library"], "-", f"skipped: {row['skipped']}"] + [""] * 8
+    if row.get("error"):
+        return [row["library"], row["phase"], row["error"]] + [""] * 8
+    per_step = row.get("ms_per_step")
+    return [row["library"], row["phase"], _count(row.get("digits")), _count(row.get("steps")),
+            _ms(row["median_s"]), _ms(row["min_s"]), _ms(row["max_s"]), str(row["repetitions"]),
+            "" if per_step is None else _ms(per_step / 1e3), _ratio(row.get("vs_scalar")),
+            _ratio(row.get("vs_torch_batched"))]
+
+
 def _check_cells(row: dict) -> list[str]:
     return [row["workload"], row["library"], f"{row['loss']:.12f}", f"{row['relative_loss_error']:.1e}",
             f"{row['relative_gradient_error']:.1e}", "yes" if row["agrees"] else "NO"]
@@ -170,8 +230,9 @@ def _check_cells(row: dict) -> list[str]:
 
 def _sections(results: dict):
     """(title, columns, text columns, list of (group, cells)) for each table of the report."""
-    timing = [r for r in results["timings"] if not r["workload"].startswith("5 ")]
+    timing = [r for r in results["timings"] if not r["workload"].startswith(("5 ", "6"))]
     training = [r for r in results["timings"] if r["workload"].startswith("5 ")]
+    digits = [r for r in results["timings"] if _is_digits(r)]
     floor_bpn = next((r["bytes_per_node"] for r in results["memory"]
                       if r.get("library") == "CPython floor" and not r.get("skipped")), None)
     memory_title = f"4 bytes per node (tracemalloc, a chain of {results['settings']['memory_nodes']:,} nodes)"
@@ -182,6 +243,8 @@ def _sections(results: dict):
          [(None, _memory_cells(r, floor_bpn)) for r in results["memory"]]),
         ("5 train the demo to 100% training accuracy", TRAINING_COLUMNS, 1,
          [(None, _training_cells(r)) for r in training]),
+        ("6 handwritten digits: MLP 64-32-10, softmax cross-entropy, Adam (lr 0.005)", DIGITS_COLUMNS, 2,
+         [(r["workload"], _digits_cells(r)) for r in digits]),
         ("Check: one step from the shared weights, against numpy (relative errors)", CHECK_COLUMNS, 2,
          [(None, _check_cells(r)) for r in results["checks"]]),
     ]

@@ -11,6 +11,7 @@ PyTorch's figures come from a second run of this script with ``--torch-only``
     python bench/run.py              # the full run (several minutes)
     python bench/run.py --quick      # every workload at toy sizes, 1 repetition (seconds)
     python bench/run.py --only 1,4   # some workloads only
+    python bench/run.py --only 6     # the handwritten digits only (about 2 minutes)
 """
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ if ROOT not in sys.path:
 from bench import report, workloads  # noqa: E402
 from bench.protocol import run_cases  # noqa: E402
 
-WORKLOAD_ORDER = ["1a", "1b", "1c", "2", "3", "5"]
+WORKLOAD_ORDER = ["1a", "1b", "1c", "2", "3", "5", "6a", "6b"]
+ALL_WORKLOADS = "1,2,3,4,5,6"
 
 
 def _log(message: str) -> None:
@@ -64,14 +66,37 @@ def _run_scalar(settings: workloads.Settings, only: set[str]) -> dict:
         _log(f"workload 5: training to 100% accuracy, {settings.train_repetitions} repetitions")
         cases = workloads.training_cases(settings, participants)
         results["timings"] += run_cases(cases, settings.train_repetitions, _log)
+    if "6" in only:
+        _log("workload 6: handwritten digits; checking that every library computes the same "
+             "loss and gradients ...")
+        cases, checks = workloads.digit_cases(settings)
+        results["checks"] += checks
+        results["timings"] += _run_digit_cases(cases, settings)
     if "torch" in sys.modules:
         raise RuntimeError("torch was imported in the process that times the scalar engines; "
                            "its live objects would slow every garbage collection")
     return results
 
 
+def _run_digit_cases(cases: list, settings: workloads.Settings) -> list[dict]:
+    """The epoch cases with their own repetition count, the step cases with workload 1's.
+
+    PyTorch's 0-d tensors take their turns apart from the other libraries: the block
+    timed right after one of their steps (150,000 tensors made and freed) ran 10 to 20
+    times slower than the same block after any other.
+    """
+    rows = []
+    for workload_prefix, reps in (("6a", settings.digits_repetitions), ("6b", settings.step_repetitions)):
+        mine = [c for c in cases if c.workload.startswith(workload_prefix)]
+        alone = [c for c in mine if c.library == "PyTorch 0-d tensors"]
+        _log(f"  {mine[0].workload if mine else workload_prefix}: {reps} repetitions")
+        rows += run_cases([c for c in mine if c not in alone], reps, _log)
+        rows += run_cases(alone, reps, _log)
+    return rows
+
+
 def _run_torch(settings: workloads.Settings, only: set[str]) -> dict:
-    """PyTorch's cases (workloads 1b, 1c and 5), in this process: used with --torch-only."""
+    """PyTorch's cases (workloads 1b, 1c, 5 and 6), in this process: used with --torch-only."""
     problem = workloads.make_problem(settings)
     steps, training, checks = workloads.torch_cases(settings, problem)
     results: dict = {"timings": [], "checks": checks, "versions": {}}
@@ -83,6 +108,11 @@ def _run_torch(settings: workloads.Settings, only: set[str]) -> dict:
     if "5" in only:
         _log(f"PyTorch: training, {settings.train_repetitions} repetitions")
         results["timings"] += run_cases(training, settings.train_repetitions, _log)
+    if "6" in only:
+        _log("PyTorch: handwritten digits")
+        cases, checks = workloads.torch_digit_cases(settings)
+        results["checks"] += checks
+        results["timings"] += _run_digit_cases(cases, settings)
     return results
 
 
@@ -111,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="toy sizes and 1 repetition: checks that everything runs")
-    parser.add_argument("--only", default="1,2,3,4,5", help="comma-separated workloads (default: all)")
+    parser.add_argument("--only", default=ALL_WORKLOADS, help="comma-separated workloads (default: all)")
     parser.add_argument("--output-dir", default=os.path.join(ROOT, "bench", "results"),
                         help="where latest.json and latest.md go (default: bench/results)")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch subprocess")
@@ -129,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     machine = report.machine_info()
     torch_results = ({"timings": [], "checks": [], "versions": {}} if args.no_torch
-                     or not only & {"1", "5"} else _run_torch_subprocess(args))
+                     or not only & {"1", "5", "6"} else _run_torch_subprocess(args))
     results = _run_scalar(settings, only)
     machine["versions"].update(torch_results.get("versions", {}))
     machine["load_average_at_end"] = report.load_average()
@@ -137,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     timings = sorted(results["timings"] + torch_results["timings"], key=_workload_rank)
     combined = {
         "command": "python bench/run.py" + (" --quick" if args.quick else "")
-                   + ("" if args.only == "1,2,3,4,5" else f" --only {args.only}"),
+                   + ("" if args.only == ALL_WORKLOADS else f" --only {args.only}"),
         "machine": machine,
         "settings": dataclasses.asdict(settings),
         "chainrule_demo": next((r["library"] for r in results["checks"] if r["library"].startswith("chainrule (")), None),

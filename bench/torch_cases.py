@@ -28,7 +28,7 @@ from bench import graphs
 from bench.engines import Engine
 from bench.problems import ALPHA, SIZES
 
-__all__ = ["TorchScalarDemo", "TorchBatchedDemo", "torch_engine"]
+__all__ = ["TorchScalarDemo", "TorchBatchedDemo", "torch_engine", "TorchBatchedDigits", "TorchScalarDigits"]
 
 torch.set_num_threads(1)
 _F64 = torch.float64
@@ -120,3 +120,122 @@ class TorchBatchedDemo:
                 out.extend(row.tolist())
                 out.append(bias.item())
         return out
+
+
+# -- workload 6: handwritten digits --------------------------------------------------
+
+class TorchBatchedDigits:
+    """MLP 64 -> 32 -> 10 as ``torch.nn.Sequential``, float64, mean cross-entropy, ``torch.optim.Adam``.
+
+    >>> from bench.digits import digits_problem
+    >>> problem = digits_problem(samples=8, batch_size=8)
+    >>> demo = TorchBatchedDigits(problem)
+    >>> round(demo.step(problem['batches'][0]), 3), len(demo.gradients())
+    (2.494, 2410)
+    """
+
+    library = "PyTorch batched"
+
+    def __init__(self, problem: dict):
+        from bench.digits import DIGIT_LR, DIGIT_SIZES
+
+        n_in, n_hidden, n_out = DIGIT_SIZES
+        self.model = torch.nn.Sequential(torch.nn.Linear(n_in, n_hidden, dtype=_F64), torch.nn.ReLU(),
+                                         torch.nn.Linear(n_hidden, n_out, dtype=_F64))
+        self.linears = [self.model[0], self.model[2]]
+        self.X = torch.tensor(problem["X"], dtype=_F64)
+        self.y = torch.tensor(problem["y"], dtype=torch.int64)
+        self.problem, self.lr = problem, DIGIT_LR
+        self.reset()
+
+    def reset(self) -> None:
+        """The shared weights and a new Adam."""
+        with torch.no_grad():
+            for linear, (W, b) in zip(self.linears, self.problem["layers"]):
+                linear.weight.copy_(torch.from_numpy(np.asarray(W, dtype=np.float64)))
+                linear.bias.copy_(torch.from_numpy(np.asarray(b, dtype=np.float64)))
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr)
+
+    def step(self, batch: list[int]) -> float:
+        """One Adam step on the digits at ``batch``; the loss before the update."""
+        index = torch.tensor(batch)
+        loss = torch.nn.functional.cross_entropy(self.model(self.X[index]), self.y[index])
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return loss.item()
+
+    def epoch(self) -> None:
+        """One pass over the data, batch by batch, in order."""
+        for batch in self.problem["batches"]:
+            self.step(batch)
+
+    def gradients(self) -> list[float]:
+        """Gradients in the canonical order (per neuron: its weight row, then its bias)."""
+        out: list[float] = []
+        for linear in self.linears:
+            for row, bias in zip(linear.weight.grad, linear.bias.grad):
+                out.extend(row.tolist())
+                out.append(bias.item())
+        return out
+
+
+class TorchScalarDigits:
+    """The same step with one 0-d float64 tensor per scalar: PyTorch used as a scalar engine.
+
+    Each neuron is b + w1*x1 + w2*x2 + ... as two-input ``+`` and ``*``; the softmax
+    subtracts the largest score as a plain number (a constant shift, which changes
+    no gradient); the mean is a sum times 1/n; ``torch.optim.Adam`` updates the 2,410
+    0-d leaves.
+
+    >>> from bench.digits import digits_problem
+    >>> problem = digits_problem(samples=2, batch_size=2)
+    >>> demo = TorchScalarDigits(problem)
+    >>> demo.step([0, 1]) > 0, len(demo.gradients())
+    (True, 2410)
+    """
+
+    library = "PyTorch 0-d tensors"
+
+    def __init__(self, problem: dict):
+        from bench.digits import DIGIT_LR
+
+        self.problem, self.lr = problem, DIGIT_LR
+        self.inputs = [[torch.tensor(x, dtype=_F64) for x in row] for row in problem["X_rows"]]
+        self.reset()
+
+    def reset(self) -> None:
+        """Fresh 0-d leaves at the shared weights and a new Adam."""
+        self.network = graphs.elementary_parameters(_parameter, self.problem["layers"])
+        self.parameters = [p for layer in self.network for weights, bias in layer
+                           for p in (*weights, bias)]
+        self.optimizer = torch.optim.Adam(self.parameters, lr=self.lr)
+
+    def _sample_loss(self, inputs: list, target: int):
+        h = inputs
+        for k, layer in enumerate(self.network):
+            sums = [graphs.fold_sum([bias] + [w * x for w, x in zip(weights, h)])
+                    for weights, bias in layer]
+            h = sums if k == len(self.network) - 1 else [s.relu() for s in sums]
+        largest = max(s.item() for s in h)
+        log_total = graphs.fold_sum([(s - largest).exp() for s in h]).log()
+        return log_total - (h[target] - largest)   # -log softmax(scores)[target]
+
+    def step(self, batch: list[int]) -> float:
+        """One Adam step on the digits at ``batch``; the loss before the update."""
+        y = self.problem["y_list"]
+        losses = [self._sample_loss(self.inputs[i], y[i]) for i in batch]
+        loss = graphs.fold_sum(losses) * (1.0 / len(batch))
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return loss.item()
+
+    def epoch(self) -> None:
+        """The mini-batches of the problem, in order (a subset of the digits, for time)."""
+        for batch in self.problem["batches"]:
+            self.step(batch)
+
+    def gradients(self) -> list[float]:
+        """Gradients in the canonical order."""
+        return [p.grad.item() for p in self.parameters]

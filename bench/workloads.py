@@ -1,15 +1,18 @@
-"""The five workloads as lists of timed cases, plus the checks that make them comparable.
+"""The six workloads as lists of timed cases, plus the checks that make them comparable.
 
 1. the demo step: (a) each library's own model, (b) the same elementary graph
    in every engine, (c) batched references (numpy by hand; PyTorch in its own run);
 2. a deep chain, build / backward / free timed separately;
 3. a wide graph: the sum of n products x_i * y_i;
 4. bytes per node (tracemalloc), not timed;
-5. training the demo to 100% accuracy.
+5. training the demo to 100% accuracy;
+6. handwritten digits, MLP 64-32-10 with cross-entropy and Adam (``bench/digits.py``):
+   (a) one epoch, (b) one mini-batch step.
 
 Before anything is timed, ``demo_checks`` runs one step of every workload-1
 participant from the shared weights and compares its loss and all 337
-gradients with numpy's: the table only means something if they agree.
+gradients with numpy's, and ``digit_checks`` does the same for workload 6's
+2,410 gradients: the table only means something if they agree.
 
 >>> settings = QUICK
 >>> problem = make_problem(settings)
@@ -28,19 +31,22 @@ import numpy as np
 import autograd
 from bench import engines, graphs
 from bench.demo_models import ChainruleDemo, MicrogradDemo, tape_replay_demo
+from bench.digits import ChainruleDigits, FitEpoch, TapeReplayDigits, digit_checks, digits_problem
 from bench.numpy_mlp import NumpyMLP
 from bench.problems import LR, demo_learning_rate, flatten, initial_weights, make_moons
 from bench.protocol import Case
 
 __all__ = ["Settings", "FULL", "QUICK", "make_problem", "demo_step_cases", "demo_checks",
            "chain_cases", "wide_cases", "memory_rows", "training_cases", "torch_cases",
-           "W1A", "W1B", "W1C", "W3", "W5", "chain_title"]
+           "digit_cases", "torch_digit_cases", "digits_epoch_title", "W1A", "W1B", "W1C", "W3",
+           "W5", "W6B", "chain_title"]
 
 W1A = "1a demo step, own model"
 W1B = "1b demo step, elementary ops"
 W1C = "1c demo step, batched"
 W3 = "3 wide sum of products"
 W5 = "5 train to 100% accuracy"
+W6B = "6b digits: one step (32 digits)"
 
 
 def chain_title(n: int) -> str:
@@ -70,12 +76,18 @@ class Settings:
     memory_nodes: int = 200_000
     train_repetitions: int = 2    # micrograd needs about a minute per repetition here
     train_max_steps: int = 100   # micrograd's demo schedule has 100 steps
+    digits_samples: int = 1437   # lesson 15's training digits
+    digits_batch: int = 32
+    digits_repetitions: int = 5
+    digits_torch_scalar_batches: int = 2   # PyTorch 0-d tensors take ~1.3 s per batch: a subset
 
 
 FULL = Settings()
 QUICK = Settings(quick=True, samples=8, step_repetitions=1, chain_sizes=(500, 3_000),
                  chain_repetitions=(1, 1), wide_size=500, wide_repetitions=1,
-                 memory_nodes=2_000, train_repetitions=1, train_max_steps=3)
+                 memory_nodes=2_000, train_repetitions=1, train_max_steps=3,
+                 digits_samples=12, digits_batch=4, digits_repetitions=1,
+                 digits_torch_scalar_batches=1)
 
 
 def make_problem(settings: Settings) -> dict:
@@ -381,3 +393,90 @@ def torch_cases(settings: Settings, problem: dict) -> tuple[list[Case], list[Cas
                   _step_case(W1C, batched, reference=W1A,
                              note="ratio against micrograd's own-model step (1a)")]
     return step_cases, [_training_case(settings, batched)], checks
+
+
+# -- workload 6: handwritten digits ---------------------------------------------------
+
+def digits_epoch_title(settings: Settings) -> str:
+    """The name of workload 6a, with its size.
+
+    >>> digits_epoch_title(FULL)
+    '6a digits: one epoch (1,437 digits, 45 steps of 32)'
+    """
+    steps = -(-settings.digits_samples // settings.digits_batch)
+    return (f"6a digits: one epoch ({settings.digits_samples:,} digits, {steps} steps of "
+            f"{settings.digits_batch})")
+
+
+def _digit_case(workload: str, demo, run, digits: int, steps: int, note: str = "",
+                prepare=None) -> Case:
+    return Case(workload, demo.library, [(run.__name__, lambda _: run())],
+                prepare=prepare or demo.reset, note=note, extra={"digits": digits, "steps": steps})
+
+
+def _step_title(settings: Settings) -> str:
+    return W6B.replace("32 digits", f"{settings.digits_batch} digits")
+
+
+def _epoch_and_step_cases(settings: Settings, problem: dict, epoch_demos: list,
+                          step_demos: list) -> list[Case]:
+    epoch_title, step_title = digits_epoch_title(settings), _step_title(settings)
+    # The timed step is an optimizer's second, after one untimed step on the first batch:
+    # a first step also allocates Adam's moments (and PyTorch's lazy state), which an
+    # epoch pays once, not per step.  Every repetition starts over from the shared
+    # weights, so each does the same arithmetic.
+    first, second = problem["batches"][0], problem["batches"][min(1, len(problem["batches"]) - 1)]
+    cases = []
+    for demo, note in epoch_demos:
+        digits, steps = len(demo.problem["X"]), len(demo.problem["batches"])
+        cases.append(_digit_case(epoch_title, demo, demo.epoch, digits, steps, note))
+    for demo in step_demos:
+        def warm_up(demo=demo):
+            demo.reset()
+            demo.step(first)
+
+        def step(demo=demo):
+            demo.step(second)
+        cases.append(_digit_case(step_title, demo, step, len(second), 1,
+                                 note="an optimizer's second step", prepare=warm_up))
+    return cases
+
+
+def digit_cases(settings: Settings) -> tuple[list[Case], list[dict]]:
+    """Workload 6 in the scalar process: chainrule's epoch (fit, fit with replay, tape replay)
+    and step (scalar engine, tape replay), and the check of each against numpy.
+
+    >>> cases, checks = digit_cases(QUICK)
+    >>> [c.library for c in cases][:2], all(row['agrees'] for row in checks)
+    (['chainrule nn.fit', 'chainrule nn.fit(replay=True)'], True)
+    """
+    problem = digits_problem(settings.digits_samples, settings.digits_batch)
+    scalar, replay = ChainruleDigits(problem), TapeReplayDigits(problem)
+    checks = digit_checks([scalar, replay], problem, _step_title(settings))
+    epoch_demos = [(FitEpoch(problem, replay=False), ""),
+                   (FitEpoch(problem, replay=True), "recording the tape and checking it against the "
+                    "scalar engine (up to 1,000 digits) are part of the call"),
+                   (replay, "the tape recorded once, outside the timing")]
+    return _epoch_and_step_cases(settings, problem, epoch_demos, [scalar, replay]), checks
+
+
+def torch_digit_cases(settings: Settings) -> tuple[list[Case], list[dict]]:
+    """Workload 6 for PyTorch (imports torch: own process only), batched and with 0-d tensors.
+
+    The 0-d tensors take the first ``digits_torch_scalar_batches`` mini-batches
+    only; the report compares time per step.
+    """
+    missing = engines.available("torch")
+    if missing:
+        return ([_skip(digits_epoch_title(settings), "PyTorch batched", missing),
+                 _skip(_step_title(settings), "PyTorch batched", missing)], [])
+    from bench.torch_cases import TorchBatchedDigits, TorchScalarDigits
+
+    problem = digits_problem(settings.digits_samples, settings.digits_batch)
+    subset = digits_problem(settings.digits_torch_scalar_batches * settings.digits_batch,
+                            settings.digits_batch)
+    batched, scalar, scalar_subset = (TorchBatchedDigits(problem), TorchScalarDigits(problem),
+                                      TorchScalarDigits(subset))
+    checks = digit_checks([batched, scalar], problem, _step_title(settings))
+    epoch_demos = [(batched, ""), (scalar_subset, f"a subset: the first {len(subset['X'])} digits")]
+    return _epoch_and_step_cases(settings, problem, epoch_demos, [batched, scalar]), checks

@@ -9,7 +9,8 @@ nothing is hidden in matrices.  Names follow PyTorch and scikit-learn.
 * losses: ``mse_loss``, ``mae_loss``, ``cross_entropy``, ``binary_cross_entropy``,
   ``binary_cross_entropy_with_logits``, ``hinge_loss``, ``softmax``, ``log_softmax``
 * training: ``fit(model, X, y, loss=..., ...)`` -> ``History``; ``nn.optim`` (SGD, Adam, ...)
-* data and evaluation: ``nn.data``, ``nn.model_selection``, ``nn.metrics``
+* data and evaluation: ``nn.data`` (toy problems, iris, handwritten digits),
+  ``nn.model_selection``, ``nn.metrics``
 
 >>> import nn
 >>> model = nn.MLP(2, [8, 1], activation='relu', seed=0)

@@ -1,9 +1,16 @@
-"""Small data sets to train on: 2-D toy problems, a linear regression, and Fisher's iris.
+"""Small data sets to train on: 2-D toy problems, a linear regression, iris and handwritten digits.
 
 Every generator returns numpy arrays ``X`` (one row per sample, float64) and ``y``
 (class labels 0..k-1 as int64, or real targets for regression), with the same
 arguments as scikit-learn's ``make_*`` functions where one exists.  Randomness
-comes only from ``seed``: the same seed gives the same data, every time.
+comes only from ``seed``: the same seed gives the same data, every time.  Every
+number a generator is given (a noise level, a centre, a weight) must be a real,
+finite number: a NaN or an infinity would not fail, it would quietly fill the
+data with NaN.
+
+Two real data sets ship with the package and are read without a download:
+Fisher's iris (``load_iris``) and 1,797 handwritten digits as 8x8 images
+(``load_digits``; ``show_digit`` draws one).
 
 The toy problems are chosen to need a hidden layer: two interleaved half-moons,
 two nested circles, spirals, and XOR are not linearly separable; blobs are.
@@ -15,24 +22,57 @@ two nested circles, spirals, and XOR are not linearly separable; blobs are.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import math
 import numbers
 from dataclasses import dataclass
 from importlib import resources
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 import numpy as np
 
 from nn.arguments import as_count
 from nn.seeding import Seed, numpy_random
 
+if TYPE_CHECKING:  # matplotlib is imported only when a digit is drawn, see show_digit
+    from matplotlib.axes import Axes
+
 __all__ = ["make_moons", "make_circles", "make_blobs", "make_spirals", "make_xor",
-           "xor_truth_table", "make_linear_regression", "load_iris", "Dataset"]
+           "xor_truth_table", "make_linear_regression", "load_iris", "load_digits", "show_digit",
+           "Dataset"]
 
 
-def _check_noise(noise, where: str) -> float:
-    noise = 0.0 if noise is None else float(noise)
-    if not noise >= 0.0:
+def _finite_number(value: Any, name: str, where: str) -> float:
+    """``value`` as a float; a bool, a string or a NaN or infinity refused with a clear error."""
+    # A bool is an int to Python, but noise=True is a flag in the wrong place, not 1.0;
+    # a string such as '0.1' would pass float() and hide the same kind of slip.
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__} {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{where}: {name} must be a finite number, got {number!r}")
+    return number
+
+
+def _finite_array(values: Any, name: str, where: str) -> np.ndarray:
+    """``values`` (a number or nested lists of them) as a float64 array, each entry checked
+    like :func:`_finite_number`."""
+    entries = np.asarray(values, dtype=object)
+    for entry in entries.ravel():
+        if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, numbers.Real):
+            raise TypeError(f"{where}: {name} must hold numbers only, got "
+                            f"{type(entry).__name__} {entry!r}")
+    array = entries.astype(np.float64)
+    if not np.all(np.isfinite(array)):
+        bad = float(array[~np.isfinite(array)][0])
+        raise ValueError(f"{where}: {name} must hold finite numbers only, got {bad!r}")
+    return array
+
+
+def _check_noise(noise: Any, where: str) -> float:
+    noise = 0.0 if noise is None else _finite_number(noise, "noise", where)
+    if noise < 0.0:
         raise ValueError(f"{where}: noise is a standard deviation and must be >= 0, got {noise!r}")
     return noise
 
@@ -42,11 +82,20 @@ def _group_sizes(n: int, k: int) -> list[int]:
     return [n // k + (1 if i < n % k else 0) for i in range(k)]
 
 
+def _check_overflow(values: np.ndarray, what: str, where: str) -> None:
+    # Finite settings can still overflow: a noise or spread near 1e308 draws infinities.
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{where}: {what} overflowed to infinity; the noise or spread is too "
+                         "large for float64 numbers, choose a smaller one")
+
+
 def _finish(X: np.ndarray, y: np.ndarray, noise: float, rng: np.random.Generator,
-            shuffle: bool) -> tuple[np.ndarray, np.ndarray]:
+            shuffle: bool, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Add Gaussian noise to X, then shuffle the rows (X and y together)."""
     if noise:
-        X = X + rng.normal(scale=noise, size=X.shape)
+        with np.errstate(over="ignore", invalid="ignore"):   # reported just below, by name
+            X = X + rng.normal(scale=noise, size=X.shape)
+    _check_overflow(X, "X", where)
     if shuffle:
         order = rng.permutation(len(X))
         X, y = X[order], y[order]
@@ -73,7 +122,7 @@ def make_moons(n_samples: int = 100, noise: Optional[float] = None, seed: Seed =
     top = np.column_stack([np.cos(t_top), np.sin(t_top)])
     bottom = np.column_stack([1.0 - np.cos(t_bottom), 0.5 - np.sin(t_bottom)])
     y = np.repeat([0, 1], [n_top, n_bottom])
-    return _finish(np.vstack([top, bottom]), y, noise, rng, shuffle)
+    return _finish(np.vstack([top, bottom]), y, noise, rng, shuffle, where)
 
 
 def make_circles(n_samples: int = 100, noise: Optional[float] = None, factor: float = 0.8,
@@ -86,6 +135,7 @@ def make_circles(n_samples: int = 100, noise: Optional[float] = None, factor: fl
     """
     where = "make_circles"
     n = as_count(n_samples, "n_samples", where)
+    factor = _finite_number(factor, "factor", where)
     if not 0.0 <= factor < 1.0:
         raise ValueError(f"{where}: factor (inner radius / outer radius) must be in [0, 1), "
                          f"got {factor!r}")
@@ -96,7 +146,7 @@ def make_circles(n_samples: int = 100, noise: Optional[float] = None, factor: fl
     outer = np.column_stack([np.cos(t_outer), np.sin(t_outer)])
     inner = factor * np.column_stack([np.cos(t_inner), np.sin(t_inner)])
     y = np.repeat([0, 1], [n_outer, n_inner])
-    return _finish(np.vstack([outer, inner]), y, noise, rng, shuffle)
+    return _finish(np.vstack([outer, inner]), y, noise, rng, shuffle, where)
 
 
 def make_blobs(n_samples: int = 100, centers: Union[int, Sequence, np.ndarray] = 3,
@@ -122,15 +172,18 @@ def make_blobs(n_samples: int = 100, centers: Union[int, Sequence, np.ndarray] =
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         k = as_count(centers, "centers", where)
         d = as_count(n_features, "n_features", where)
-        low, high = center_box
-        center_array = rng.uniform(low, high, size=(k, d))
+        box = _finite_array(center_box, "center_box", where)
+        if box.shape != (2,) or box[0] > box[1]:
+            raise ValueError(f"{where}: center_box must be a pair (low, high) with low <= high, "
+                             f"got {center_box!r}")
+        center_array = rng.uniform(box[0], box[1], size=(k, d))
     else:
-        center_array = np.atleast_2d(np.asarray(centers, dtype=np.float64))
+        center_array = np.atleast_2d(_finite_array(centers, "centers", where))
         if center_array.ndim != 2 or center_array.size == 0:
             raise ValueError(f"{where}: centers must be an int or a 2-D array of centres, "
                              f"got shape {np.shape(centers)}")
         k, d = center_array.shape
-    stds = np.asarray(cluster_std, dtype=np.float64)
+    stds = _finite_array(cluster_std, "cluster_std", where)
     if stds.ndim == 0:
         stds = np.full(k, float(stds))
     elif stds.shape != (k,):
@@ -141,7 +194,7 @@ def make_blobs(n_samples: int = 100, centers: Union[int, Sequence, np.ndarray] =
     sizes = _group_sizes(n, k)
     X = np.vstack([rng.normal(center_array[j], stds[j], size=(sizes[j], d)) for j in range(k)])
     y = np.repeat(np.arange(k), sizes)
-    X, y = _finish(X, y, 0.0, rng, shuffle)
+    X, y = _finish(X, y, 0.0, rng, shuffle, where)
     return (X, y, center_array) if return_centers else (X, y)
 
 
@@ -167,7 +220,7 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
         angle = 2 * np.pi * j / k + 4.0 * r + rng.normal(scale=noise, size=size)
         arms.append(np.column_stack([r * np.cos(angle), r * np.sin(angle)]))
     y = np.repeat(np.arange(k), _group_sizes(n, k))
-    return _finish(np.vstack(arms), y, 0.0, rng, shuffle)
+    return _finish(np.vstack(arms), y, 0.0, rng, shuffle, where)
 
 
 XOR_CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -191,7 +244,7 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, seed: Seed = None,
     noise, rng = _check_noise(noise, where), numpy_random(seed, where)
     corners = XOR_CORNERS[np.arange(n) % 4]
     y = (corners[:, 0] != corners[:, 1]).astype(np.int64)
-    return _finish(corners.copy(), y, noise, rng, shuffle)
+    return _finish(corners.copy(), y, noise, rng, shuffle, where)
 
 
 def xor_truth_table() -> tuple[np.ndarray, np.ndarray]:
@@ -226,13 +279,15 @@ def make_linear_regression(n_samples: int = 100, n_features: int = 1, noise: flo
     if weights is None:
         w = rng.uniform(-2.0, 2.0, size=d)
     else:
-        w = np.asarray(weights, dtype=np.float64).reshape(-1)
+        w = _finite_array(weights, "weights", where).reshape(-1)
         if w.shape != (d,):
             raise ValueError(f"{where}: {w.size} weights for n_features={d}; give one per feature")
-    b = float(rng.uniform(-1.0, 1.0)) if bias is None else float(bias)
-    y = X @ w + b
-    if noise:
-        y = y + rng.normal(scale=noise, size=n)
+    b = float(rng.uniform(-1.0, 1.0)) if bias is None else _finite_number(bias, "bias", where)
+    with np.errstate(over="ignore", invalid="ignore"):   # reported just below, by name
+        y = X @ w + b
+        if noise:
+            y = y + rng.normal(scale=noise, size=n)
+    _check_overflow(y, "y", where)
     return X, y, w, b
 
 
@@ -241,16 +296,29 @@ def make_linear_regression(n_samples: int = 100, n_features: int = 1, noise: flo
 
 @dataclass(frozen=True)
 class Dataset:
-    """A loaded data set: ``data`` (n, d), ``target`` (n,), and names for both."""
+    """A loaded data set: ``data`` (n, d), ``target`` (n,), and names for both.
+
+    ``images`` is the same data as pictures, for a set of images (the digits:
+    shape (n, 8, 8)), and None otherwise.
+
+    >>> load_digits()
+    Dataset(1797 samples, features=['pixel_0_0', 'pixel_0_1', ..., 'pixel_7_7'] (64), classes=['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+    """
 
     data: np.ndarray
     target: np.ndarray
     feature_names: list[str]
     target_names: list[str]
     description: str = ""
+    images: Optional[np.ndarray] = None
 
     def __repr__(self) -> str:
-        return (f"Dataset({self.data.shape[0]} samples, features={self.feature_names}, "
+        names = self.feature_names
+        if len(names) > 8:   # 64 pixel names would fill the screen
+            features = f"[{names[0]!r}, {names[1]!r}, ..., {names[-1]!r}] ({len(names)})"
+        else:
+            features = repr(names)
+        return (f"Dataset({self.data.shape[0]} samples, features={features}, "
                 f"classes={self.target_names})")
 
 
@@ -285,3 +353,85 @@ def load_iris(return_X_y: bool = False) -> Union[Dataset, tuple[np.ndarray, np.n
     if return_X_y:
         return X, y
     return Dataset(X, y, list(IRIS_FEATURE_NAMES), list(IRIS_TARGET_NAMES), _IRIS_DESCRIPTION)
+
+
+# ---------------------------------------------------------------------------
+# Handwritten digits
+
+DIGIT_SIDE = 8          # each image is 8 x 8 pixels
+DIGIT_MAX_PIXEL = 16    # a pixel counts the inked dots of a 4 x 4 block: 0..16
+DIGIT_FEATURE_NAMES = [f"pixel_{row}_{col}" for row in range(DIGIT_SIDE) for col in range(DIGIT_SIDE)]
+DIGIT_TARGET_NAMES = [str(digit) for digit in range(10)]
+_DIGITS_DESCRIPTION = (
+    "Optical Recognition of Handwritten Digits, the test set (1,797 images): E. Alpaydin and "
+    "C. Kaynak (1998), UCI Machine Learning Repository, https://doi.org/10.24432/C50P49, "
+    "licensed CC BY 4.0; copied from scikit-learn's digits.csv.gz.  Digits written by 13 people "
+    "on a form were scanned at 32x32 and each 4x4 block's dots were counted: an 8x8 image of "
+    "integers 0..16.  Labels 0..9, about 180 of each.  See nn/datasets/README.md.")
+
+
+def load_digits(return_X_y: bool = False) -> Union[Dataset, tuple[np.ndarray, np.ndarray]]:
+    """1,797 handwritten digits: 8x8 images of pixel values 0..16, labels 0..9.
+
+    Read from ``nn/datasets/digits.csv.gz``, shipped with the package (the UCI
+    "Optical Recognition of Handwritten Digits" test set, CC BY 4.0; source and
+    citation in ``nn/datasets/README.md``).  Returns a :class:`Dataset` whose
+    ``data`` has one row of 64 pixels per image (row by row, top left first),
+    ``images`` the same as (1797, 8, 8), and ``target`` the digit; or ``(X, y)``
+    with ``return_X_y=True``, as in scikit-learn.  Divide by 16 to bring the
+    pixels to [0, 1] before training.
+
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X.shape, float(X.min()), float(X.max()), y[:10].tolist()
+    ((1797, 64), 0.0, 16.0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    """
+    packed = resources.files("nn.datasets").joinpath("digits.csv.gz").read_bytes()
+    lines = gzip.decompress(packed).decode("ascii").splitlines()
+    header = lines[0].split(",")
+    if header != DIGIT_FEATURE_NAMES + ["digit"]:
+        raise ValueError(f"load_digits: digits.csv.gz has an unexpected header {header[:3]}...; "
+                         "the file in nn/datasets/ is damaged, reinstall the package")
+    table = np.loadtxt(lines[1:], delimiter=",", dtype=np.int64, ndmin=2)
+    X = table[:, :-1].astype(np.float64)
+    y = table[:, -1]
+    if return_X_y:
+        return X, y
+    images = X.reshape(-1, DIGIT_SIDE, DIGIT_SIDE)
+    return Dataset(X, y, list(DIGIT_FEATURE_NAMES), list(DIGIT_TARGET_NAMES), _DIGITS_DESCRIPTION,
+                   images=images)
+
+
+def show_digit(image: Any, ax: Optional[Axes] = None, title: Optional[str] = None) -> Axes:
+    """Draw one digit, ink black on white paper; returns the matplotlib Axes.
+
+    ``image`` is 64 pixel values (a row of ``load_digits().data``) or an 8x8
+    array.  The grey scale runs from 0 (white) to 16, or to 1 when no pixel is
+    above 1 (an image already divided by 16).  ``ax`` draws into an existing Axes
+    (one cell of a grid of digits); without it a small figure is made.
+
+    >>> digits = load_digits()
+    >>> ax = show_digit(digits.images[0], title=f"label {digits.target[0]}")
+    >>> ax.get_title(), ax.images[0].get_array().shape
+    ('label 0', (8, 8))
+    """
+    where = "show_digit"
+    pixels = _finite_array(image, "image", where)
+    if pixels.size != DIGIT_SIDE * DIGIT_SIDE:
+        raise ValueError(f"{where}: a digit is {DIGIT_SIDE}x{DIGIT_SIDE} = "
+                         f"{DIGIT_SIDE * DIGIT_SIDE} pixels, got an array of shape {pixels.shape}")
+    if pixels.min() < 0:
+        raise ValueError(f"{where}: pixel values are 0..{DIGIT_MAX_PIXEL} (or 0..1), got "
+                         f"{float(pixels.min())!r}; to draw numbers of both signs, such as weights, use "
+                         "ax.imshow(values.reshape(8, 8), cmap='RdBu_r')")
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6, 1.6))
+    brightest = DIGIT_MAX_PIXEL if pixels.max() > 1.0 else 1.0
+    ax.imshow(pixels.reshape(DIGIT_SIDE, DIGIT_SIDE), cmap="gray_r", vmin=0.0, vmax=brightest,
+              interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title, fontsize=9)
+    return ax

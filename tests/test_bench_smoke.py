@@ -4,6 +4,8 @@ No timing is checked -- only that every workload runs, that every library
 computes the same loss and gradients before it is timed, and that the outcome
 of the deep chain is the one each engine's graph walk implies.
 """
+import doctest
+import importlib
 import json
 import os
 import subprocess
@@ -27,7 +29,7 @@ def quick_results(tmp_path_factory):
 def test_quick_run_covers_every_workload(quick_results):
     results, markdown, printed = quick_results
     workloads = {row["workload"].split(" ")[0] for row in results["timings"]}
-    assert {"1a", "1b", "1c", "2", "3", "5"} <= workloads
+    assert {"1a", "1b", "1c", "2", "3", "5", "6a", "6b"} <= workloads
     assert any(row["bytes_per_node"] > 0 for row in results["memory"] if not row.get("skipped"))
     assert "chainrule" in printed and "| chainrule" in markdown
 
@@ -59,3 +61,40 @@ def test_chain_deeper_than_the_recursion_limit(quick_results):
     unexpected = [(row["library"], row["error"]) for row in results["timings"]
                   if row.get("error") and not row["library"].startswith("micrograd")]
     assert unexpected == []
+
+
+def test_digits_rows_are_compared_per_step(quick_results):
+    results, markdown, _ = quick_results
+    digits = [row for row in results["timings"] if row["workload"].startswith("6")]
+    libraries = {row["library"] for row in digits}
+    assert {"chainrule nn.fit", "chainrule nn.fit(replay=True)", "chainrule tape replay",
+            "chainrule (nn.MLP, nn.optim.Adam)"} <= libraries
+    for row in digits:
+        if row.get("skipped"):
+            continue
+        assert row["error"] is None and row["steps"] >= 1 and row["digits"] >= 1, row
+        assert row["ms_per_step"] == pytest.approx(row["median_s"] * 1e3 / row["steps"])
+    replay_step = next(row for row in digits if row["workload"].startswith("6b")
+                       and row["library"] == "chainrule tape replay")
+    torch_ran = any(row["library"] == "PyTorch batched" and not row.get("skipped") for row in digits)
+    assert (replay_step["vs_torch_batched"] is not None) == torch_ran
+    assert "6 handwritten digits" in markdown
+
+
+def test_every_library_computes_numpys_digit_gradients(quick_results):
+    results, _, _ = quick_results
+    checks = [c for c in results["checks"] if c["workload"].startswith("6b")]
+    libraries = {c["library"] for c in checks}
+    assert {"chainrule (nn.MLP, nn.optim.Adam)", "chainrule tape replay"} <= libraries
+    if any(row["library"] == "PyTorch batched" and row["workload"].startswith("6")
+           and not row.get("skipped") for row in results["timings"]):
+        assert {"PyTorch batched", "PyTorch 0-d tensors"} <= libraries
+    for check in checks:
+        assert check["agrees"] and check["gradients"] == 2410, check
+
+
+@pytest.mark.parametrize("name", ["bench.digits", "bench.workloads", "bench.report"])
+def test_bench_docstring_examples_run(name, monkeypatch):
+    monkeypatch.syspath_prepend(ROOT)   # bench is a folder of the repository, not an installed package
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0, result

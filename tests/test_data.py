@@ -1,4 +1,4 @@
-"""Data generators: the geometry each one promises, seeded reproducibility, and iris."""
+"""Data generators: the geometry each one promises, seeded reproducibility, iris, and bad numbers refused."""
 import numpy as np
 import pytest
 
@@ -116,4 +116,89 @@ def test_iris_has_fishers_well_known_statistics():
 ])
 def test_bad_arguments_are_reported(call, error, message):
     with pytest.raises(error, match=message):
+        call()
+
+
+# -- every number a maker is given must be a real, finite number (issue 17) -------------
+
+MAKERS_WITH_NOISE = [make_moons, make_circles, make_spirals, make_xor, make_linear_regression]
+NOT_A_NUMBER = [(True, TypeError, "noise must be a number, got bool True"),
+                ("0.1", TypeError, "noise must be a number, got str '0.1'"),
+                ([0.1], TypeError, "noise must be a number, got list"),
+                (float("nan"), ValueError, "noise must be a finite number, got nan"),
+                (float("inf"), ValueError, "noise must be a finite number, got inf"),
+                (-0.5, ValueError, "noise is a standard deviation and must be >= 0, got -0.5")]
+
+
+@pytest.mark.parametrize("make", MAKERS_WITH_NOISE, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("noise, error, message", NOT_A_NUMBER, ids=repr)
+def test_noise_that_is_not_a_finite_nonnegative_number_is_refused(make, noise, error, message):
+    with pytest.raises(error, match=f"^{make.__name__}: {message}"):
+        make(20, noise=noise, seed=0)
+
+
+ALL_MAKERS = [make_moons, make_circles, make_blobs, make_spirals, make_xor, make_linear_regression]
+
+
+@pytest.mark.parametrize("make", ALL_MAKERS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("n_samples, error, message", [
+    (-5, ValueError, "n_samples must be a positive integer, got -5"),
+    (True, TypeError, "n_samples must be an integer, got bool True"),
+    ("10", TypeError, "n_samples must be an integer, got str '10'"),
+    (float("inf"), TypeError, "n_samples must be an integer, got float inf"),
+], ids=repr)
+def test_a_count_that_is_not_a_positive_integer_is_refused(make, n_samples, error, message):
+    with pytest.raises(error, match=f"^{make.__name__}: {message}"):
+        make(n_samples, seed=0)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: make_circles(10, factor=float("nan")), ValueError, "factor must be a finite number, got nan"),
+    (lambda: make_circles(10, factor=True), TypeError, "factor must be a number, got bool"),
+    (lambda: make_circles(10, factor="0.5"), TypeError, "factor must be a number, got str"),
+    (lambda: make_blobs(10, cluster_std=float("inf")), ValueError,
+     "cluster_std must hold finite numbers only, got inf"),
+    (lambda: make_blobs(10, cluster_std=[1.0, float("nan"), 1.0]), ValueError,
+     "cluster_std must hold finite numbers only, got nan"),
+    (lambda: make_blobs(10, cluster_std=True), TypeError, "cluster_std must hold numbers only, got bool"),
+    (lambda: make_blobs(10, cluster_std="1.0"), TypeError, "cluster_std must hold numbers only, got str"),
+    (lambda: make_blobs(10, cluster_std=-1.0), ValueError, "cluster_std must be >= 0"),
+    (lambda: make_blobs(10, centers=[[0.0, 0.0], [float("inf"), 1.0]]), ValueError,
+     "centers must hold finite numbers only, got inf"),
+    (lambda: make_blobs(10, centers=True), TypeError, "centers must hold numbers only, got bool"),
+    (lambda: make_blobs(10, centers=[[0, "1"]]), TypeError, "centers must hold numbers only, got str"),
+    (lambda: make_blobs(10, center_box=(-float("inf"), 1.0)), ValueError,
+     "center_box must hold finite numbers only, got -inf"),
+    (lambda: make_blobs(10, center_box=(5.0, -5.0)), ValueError, "low <= high"),
+    (lambda: make_blobs(10, n_features=0), ValueError, "n_features must be a positive integer"),
+    (lambda: make_spirals(10, n_classes=True), TypeError, "n_classes must be an integer, got bool"),
+    (lambda: make_linear_regression(10, weights=[float("nan")]), ValueError,
+     "weights must hold finite numbers only, got nan"),
+    (lambda: make_linear_regression(10, weights=[True]), TypeError, "weights must hold numbers only, got bool"),
+    (lambda: make_linear_regression(10, bias=float("inf")), ValueError, "bias must be a finite number, got inf"),
+    (lambda: make_linear_regression(10, bias="1"), TypeError, "bias must be a number, got str '1'"),
+    (lambda: make_linear_regression(10, n_features=-1), ValueError, "n_features must be a positive integer"),
+])
+def test_other_bad_numbers_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_numpy_numbers_and_zero_noise_are_still_accepted():
+    X, y = make_moons(np.int64(10), noise=np.float32(0.0), seed=0)
+    assert np.array_equal(X, make_moons(10, seed=0)[0])
+    X, y = make_blobs(10, centers=np.array([[0, 0], [5, 5]]), cluster_std=np.array([0.1, 0.2]), seed=0)
+    assert np.all(np.isfinite(X))
+    X, y, w, b = make_linear_regression(5, n_features=2, weights=np.array([1, 2]), bias=np.float64(0.5))
+    assert w.tolist() == [1.0, 2.0] and b == 0.5
+
+
+@pytest.mark.parametrize("call", [
+    lambda: make_moons(50, noise=1e308, seed=0),
+    lambda: make_blobs(50, cluster_std=1e308, seed=0),
+    lambda: make_linear_regression(50, noise=1e308, seed=0),
+    lambda: make_linear_regression(50, weights=[1e308], bias=1e308, seed=0),
+], ids=["moons", "blobs", "regression noise", "regression weights"])
+def test_finite_settings_that_overflow_are_an_error_not_infinite_data(call):
+    with pytest.raises(ValueError, match="overflowed to infinity"):
         call()
