@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 SETUP := bash scripts/setup.sh $(if $(VERBOSE),,--quiet)
 
-.PHONY: setup demo test lab bench clean
+.PHONY: setup demo test lab lessons bench clean
 
 setup:
 	@$(SETUP)
@@ -17,6 +17,10 @@ test: setup
 # Jupyter refuses to run as root without --allow-root. Extra flags: make lab LAB_ARGS=--no-browser
 lab: setup
 	cd notebooks && ../$(PY) -m jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# Run every lesson (English and Korean) and store its outputs in the notebook.
+lessons: setup
+	$(PY) scripts/lessons.py
 
 bench: setup
 	$(PY) bench/run.py

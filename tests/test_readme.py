@@ -61,3 +61,10 @@ def test_every_lesson_is_listed_in_both_readmes():
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         link = f"notebooks/{notebook.name}"
         assert link in ENGLISH and link in KOREAN, f"{notebook.name} is not in the README's list"
+
+
+def test_the_korean_readme_links_every_korean_lesson():
+    korean_lessons = sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
+    assert korean_lessons
+    for notebook in korean_lessons:
+        assert f"(notebooks/ko/{notebook.name})" in KOREAN, f"README.ko.md does not link ko/{notebook.name}"
