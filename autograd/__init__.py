@@ -16,7 +16,8 @@ this list (a test in tests/test_layering.py reads every import and checks):
 4. ``learner_warnings``, ``gradcheck``, ``tape`` -- warnings for a learner, finite
    differences, tape replay over a batch;
 5. ``notation``   -- how numbers, nodes, formulas, LaTeX and the chain rule are written;
-6. ``check`` (``check_graph``), ``graph`` (drawing), ``steps`` (the step table);
+6. ``check`` (``check_graph`` of a graph), ``graph`` (drawing, and ``check_graph(fn,
+   inputs).draw()``), ``steps`` (the step table);
 7. ``frames`` (the frame player) and ``explain``.
 
 The core (layers 1-3) needs only the standard library and numpy.  Drawing
@@ -24,11 +25,10 @@ imports graphviz only when a drawing is made.
 """
 from autograd import ops
 from autograd.backward import backward, grad, last_backward, topological_order, zero_grad
-from autograd.check import check_graph
 from autograd.explain import explain
 from autograd.frames import backward_frames
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numeric_grad
-from autograd.graph import draw_graph
+from autograd.graph import check_graph, draw_check, draw_graph
 from autograd.learner_warnings import ChainruleWarning
 from autograd.nary import linear, max, sum
 from autograd.steps import backward_steps
@@ -38,5 +38,5 @@ __all__ = [
     "Value", "backward", "grad", "topological_order", "zero_grad", "no_grad", "enable_grad",
     "is_grad_enabled", "gradcheck", "gradgradcheck", "numeric_grad", "GradcheckError",
     "linear", "sum", "max", "ops", "draw_graph", "backward_steps", "backward_frames",
-    "explain", "check_graph", "ChainruleWarning", "last_backward",
+    "explain", "check_graph", "draw_check", "ChainruleWarning", "last_backward",
 ]

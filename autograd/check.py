@@ -6,21 +6,36 @@ and down, compute the output again, and see whether the slope matches its
 primitive table's ``forward`` rules (``autograd.gradcheck.recompute``), so a
 primitive with a wrong local derivative shows up as the one node whose numbers
 disagree.  ``draw_graph(root, check=True)`` colours the result into the picture.
+
+A node made by hand with ``Value(data, parents, local_grads)`` has no forward
+rule, so the graph cannot be run again through it.  ``check_graph(fn, inputs)``
+checks such a node anyway: it calls the function again at each nudged input,
+so the numeric side comes from the learner's own code.  Numbers the engine
+made into leaves (the 1 in ``x - 1``) are constants: nobody reads their
+gradient, and they are not checked.
 """
 from __future__ import annotations
 
 import html
+import inspect
 import math
+import numbers
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
+from autograd import ops
 from autograd.backward import topological_order
 from autograd.gradcheck import NoForwardRule, recompute_from
 from autograd.learner_warnings import never_backward, warn_if_never_backward
-from autograd.notation import Notation, format_number
+from autograd.notation import GraphView, Notation, format_number, safe_text
 from autograd.value import Value, require_value
 
-__all__ = ["check_graph", "check_order", "GraphCheck", "NodeCheck"]
+__all__ = ["check_graph", "check_function", "check_order", "GraphCheck", "NodeCheck",
+           "MAX_CHECK_WORK"]
+
+# Checking one Value runs the graph forward twice from it; past this many node visits in
+# all, the check takes minutes, and check_graph says so instead of running.
+MAX_CHECK_WORK = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,9 @@ class GraphCheck(Sequence[NodeCheck]):
     ``ok`` is True when no checked gradient disagrees; ``mismatches`` and
     ``unchecked`` list the others; ``suspects`` are the edges (node, parent
     index) whose local derivative is the likely culprit: a mismatched Value used
-    only by nodes whose own gradients are right.  Prints as a table; a notebook
+    only by nodes whose own gradients are right, or (``check_graph(fn,
+    inputs)``) a node made by hand whose local derivative, measured by running
+    the function again, is not the one it was given (``local_checks``).  Prints as a table; a notebook
     shows it as an HTML table.
 
     >>> x, y = Value(1.0, label='x'), Value(2.0, label='y')
@@ -60,13 +77,17 @@ class GraphCheck(Sequence[NodeCheck]):
     """
 
     def __init__(self, root: Value, order: list[Value], rows: list[NodeCheck],
-                 suspects: list[tuple[Value, int]], eps: float, atol: float, rtol: float):
+                 suspects: list[tuple[Value, int]], eps: float, atol: float, rtol: float,
+                 function: Callable | None = None, local_checks: Sequence = ()):
         self.root = root
         self.order = order
         self.rows = rows
         self.suspects = suspects
         self.eps, self.atol, self.rtol = eps, atol, rtol
+        self.function = function  # the function run again for the numeric side, if any
         self.by_node = {r.node: r for r in rows}
+        # (node, parent index, given, measured, ok) for each local derivative measured directly
+        self.local_checks: list = list(local_checks)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -103,6 +124,11 @@ class GraphCheck(Sequence[NodeCheck]):
             parts.append(f"{n} disagree{'s' * (n == 1)}")
         if self.unchecked:
             parts.append(f"{len(self.unchecked)} not checked")
+        for node, _, given, numeric, ok in self.local_checks:
+            if not ok:
+                parts.append(f"the local derivative of {safe_text(str(node.op))!r} is "
+                             f"{format_number(given, '.6g')}, running the function measures "
+                             f"{format_number(numeric, '.6g')}")
         text = "; ".join(parts)
         return f"{text} (eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g})" if tolerance else text
 
@@ -137,15 +163,22 @@ class GraphCheck(Sequence[NodeCheck]):
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
-def check_graph(root: Value, *, interior: bool = False, eps: float = 1e-6, atol: float = 1e-5,
+def check_graph(root: Value | Callable, inputs: Sequence[float] | None = None, *,
+                interior: bool = False, eps: float = 1e-6, atol: float = 1e-5,
                 rtol: float = 1e-3) -> GraphCheck:
     """Check the ``grad`` of every leaf (and, with ``interior=True``, every node) numerically.
 
-    For each Value v the output is computed again with v set to v ± eps
-    (:func:`recompute`), and (out(v + eps) - out(v - eps)) / 2eps, times the
-    seed ``root.grad``, is compared with ``v.grad`` using gradcheck's tolerance
-    ``atol + rtol * |numeric|``.  Run ``root.backward()`` first.  Values whose
-    slope needs a node made by hand (no forward rule) are reported as not checked.
+    ``check_graph(root)``: for each Value v of the graph the output is computed
+    again with v set to v ± eps (:func:`recompute`), and (out(v + eps) -
+    out(v - eps)) / 2eps, times the seed ``root.grad``, is compared with
+    ``v.grad`` using gradcheck's tolerance ``atol + rtol * |numeric|``.  Run
+    ``root.backward()`` first.  Values whose slope needs a node made by hand (no
+    forward rule) are reported as not checked.
+
+    ``check_graph(fn, inputs)``: call ``fn`` with one Value per input (named
+    after ``fn``'s parameters), run backward, and check each input by calling
+    ``fn`` again at input ± eps, so operations made by hand inside ``fn`` are
+    checked too.  Constants (numbers the engine made into leaves) are skipped.
 
     >>> x = Value(3.0, label='x'); y = x * x; y.backward()
     >>> print(check_graph(y))  # doctest: +NORMALIZE_WHITESPACE
@@ -153,37 +186,169 @@ def check_graph(root: Value, *, interior: bool = False, eps: float = 1e-6, atol:
     value  grad  numeric  result  note
     x      6     6        ok
     """
+    if callable(root) and not isinstance(root, Value):
+        return check_function(root, inputs, interior=interior, eps=eps, atol=atol, rtol=rtol)
     require_value(root, "check_graph")
+    if inputs is not None:
+        raise TypeError("check_graph(): inputs go with a function, check_graph(fn, inputs); "
+                        f"a graph's output is checked on its own, check_graph(root) (got {root!r})")
     order = topological_order(root)
     warn_if_never_backward(root, order, "check_graph", "call root.backward() first")
     return check_order(root, order, interior, eps, atol, rtol)
 
 
-def check_order(root: Value, order: list[Value], interior: bool = False, eps: float = 1e-6,
-                atol: float = 1e-5, rtol: float = 1e-3) -> GraphCheck:
-    """``check_graph`` for a graph whose topological order is already known (no warning).
-
-    >>> x = Value(3.0); y = x * x; y.backward()
-    >>> check_order(y, [x, y]).ok
-    True
-    """
+def _check_tolerances(eps, atol, rtol) -> None:
     for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
             raise ValueError(f"check_graph(): {name} must be a number >= 0, got {value!r}")
     if not eps > 0:
         raise ValueError(f"check_graph(): eps must be > 0, got {eps!r}")
+
+
+def _parameter_names(fn: Callable, n: int) -> list[str]:
+    """The names of ``fn``'s first n positional parameters ('x0', 'x1', ... where there are none)."""
+    try:
+        params = [p.name for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    return [params[i] if i < len(params) else f"x{i}" for i in range(n)]
+
+
+def check_function(fn: Callable, inputs: Sequence[float], *, interior: bool = False,
+                   eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> GraphCheck:
+    """``check_graph(fn, inputs)``: the graph ``fn`` builds at ``inputs``, each input checked by
+    running ``fn`` again at input ± eps.
+
+    >>> def f(x):
+    ...     return Value(x.data ** 2, (x,), (3 * x.data,), op='square')  # d/dx x² is 2x, not 3x
+    >>> report = check_function(f, [2.0])
+    >>> report.ok, round(report.mismatches[0].numeric, 6), report.mismatches[0].analytic
+    (False, 4.0, 6.0)
+    """
+    name = getattr(fn, "__name__", "fn")
+    _check_tolerances(eps, atol, rtol)
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence) and \
+            not hasattr(inputs, "__len__"):
+        raise TypeError(f"check_graph({name}, inputs): inputs must be a list of numbers, one per "
+                        f"argument of {name}, got {type(inputs).__name__} {safe_text(repr(inputs))}")
+    xs = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Value):
+            x = x.data
+        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+            raise TypeError(f"check_graph({name}, inputs): input {i} must be a finite number, got "
+                            f"{safe_text(repr(x))}")
+        xs.append(float(x))
+    labels = _parameter_names(fn, len(xs))
+
+    def run(values: list[float]) -> Value:
+        out = fn(*[Value(x, label=label) for x, label in zip(values, labels)])
+        if not isinstance(out, Value):
+            raise TypeError(f"check_graph({name}, inputs): {name} must return a Value, got "
+                            f"{type(out).__name__} {safe_text(repr(out))}")
+        return out
+
+    root = run(xs)
+    root.backward()
+    order = topological_order(root)
+    inputs_of = {}
+    for v in order:
+        if not v.parents and v.label in labels:
+            inputs_of.setdefault(v.label, v)
+    # Each input nudged both ways, the function run again: the numeric side of every check.
+    nudged = {}
+    for v in inputs_of.values():
+        i = labels.index(v.label)
+        nudged[v] = [run(xs[:i] + [xs[i] + sign * eps] + xs[i + 1:]) for sign in (1, -1)]
+
+    def rerun(v: Value, x: float) -> float:
+        plus, minus = nudged[v]
+        return plus.data if x > v.data else minus.data
+
+    report = check_order(root, order, interior, eps, atol, rtol, {v: rerun for v in nudged})
+    report.function = fn
+    _check_hand_made(report, order, nudged, atol, rtol)
+    return report
+
+
+def _check_hand_made(report: GraphCheck, order: list[Value], nudged: dict, atol: float,
+                     rtol: float) -> None:
+    """Measure the local derivative of each one-input node made by hand, from the function run
+    again (the change of the node over the change of its input), and name a wrong one."""
+    index = {v: k for k, v in enumerate(order)}
+    made = [v for v in order if len(v.parents) == 1 and ops.primitive_of(v) is None]
+    if not made:
+        return
+    measured: dict = {}
+    for plus, minus in nudged.values():
+        up, down = topological_order(plus), topological_order(minus)
+        if len(up) != len(order) or len(down) != len(order):
+            continue  # the function built another graph: nodes cannot be matched
+        for v in made:
+            if v in measured:
+                continue
+            k, j = index[v], index[v.parents[0]]
+            change = up[j].data - down[j].data
+            if abs(change) > 1e-12 * max(1.0, abs(v.parents[0].data)):
+                measured[v] = (up[k].data - down[k].data) / change
+    for v, numeric in measured.items():
+        given = v.local_grads[0]
+        ok = _close(given, numeric, atol, rtol)
+        report.local_checks.append((v, 0, given, numeric, ok))
+        if not ok:
+            report.suspects.append((v, 0))
+            p = v.parents[0]
+            if p in report.by_node and report.by_node[p].ok is not True:
+                r = report.by_node[p]
+                note = (f"the local derivative of {safe_text(str(v.op))!r} towards it is "
+                        f"{format_number(given, '.6g')}, but running the function again measures "
+                        f"{format_number(numeric, '.6g')}")
+                report.rows[report.rows.index(r)] = report.by_node[p] = NodeCheck(
+                    p, r.analytic, r.numeric, r.ok, note)
+
+
+def check_order(root: Value, order: list[Value], interior: bool = False, eps: float = 1e-6,
+                atol: float = 1e-5, rtol: float = 1e-3, reruns: dict | None = None) -> GraphCheck:
+    """``check_graph`` for a graph whose topological order is already known (no warning).
+
+    ``reruns`` maps a Value to a function (value, number) -> the output computed
+    again with that Value set to the number (``check_graph(fn, inputs)`` gives
+    one per input); the others are recomputed from the graph.
+
+    >>> x = Value(3.0); y = x * x; y.backward()
+    >>> check_order(y, [x, y]).ok
+    True
+    """
+    _check_tolerances(eps, atol, rtol)
+    if not isinstance(interior, bool):
+        raise TypeError(f"check_graph(interior={interior!r}): expected True or False")
+    reruns = reruns or {}
     seed = root.grad or 1.0  # backward(gradient=g) scales every grad by g
     never = never_backward(root, order)
+    constants = GraphView(order).constants
     index = {v: k for k, v in enumerate(order)}
     children: dict = {v: [] for v in order}
     for v in order:
         for i, p in enumerate(v.parents):
             children[p].append((v, i))
+    checked = [v for v in order if v not in constants and v is not root
+               and (not v.parents or interior)]
+    if len(order) == 1:
+        checked = []
+    n = len(order)
+    work = sum(2 * (n - index[v]) for v in checked if v not in reruns)
+    if work > MAX_CHECK_WORK:
+        raise ValueError(
+            f"check_graph(): checking {len(checked):,} Values of a {n:,}-node graph runs it forward "
+            f"{2 * len(checked):,} times ({work:,} node visits, more than MAX_CHECK_WORK = "
+            f"{MAX_CHECK_WORK:,}); check a smaller graph (the loss of one sample), leave "
+            "interior=False, or label only the Values you want checked (unlabelled numbers then "
+            "count as constants and are skipped)")
     rows: dict = {}
-    for v in order:
-        if v.parents and not (interior and v is not root):
-            continue
-        rows[v] = r = _check_one(v, order, index[v], root, seed, children[v], eps, atol, rtol)
+    for v in checked:
+        rows[v] = r = _check_one(v, order, index[v], root, seed, children[v], eps, atol, rtol,
+                                 reruns.get(v), bool(reruns))
         if never and r.ok is False:
             rows[v] = NodeCheck(v, r.analytic, r.numeric, False,
                                 "every grad is 0: call root.backward() first")
@@ -196,7 +361,7 @@ def check_order(root: Value, order: list[Value], interior: bool = False, eps: fl
         if r.ok is False and children[v] and "earlier backward()" not in r.note and all(
                 c is root or (c in rows and rows[c].ok) for c, _ in children[v]):
             suspects += children[v]
-            ops = ", ".join(dict.fromkeys(repr(str(c.op)) for c, _ in children[v]))
+            ops = ", ".join(dict.fromkeys(repr(safe_text(str(c.op))) for c, _ in children[v]))
             rows[v] = NodeCheck(v, r.analytic, r.numeric, False,
                                 f"the nodes using it have the right gradient: check the local "
                                 f"derivative of {ops} towards it")
@@ -204,15 +369,25 @@ def check_order(root: Value, order: list[Value], interior: bool = False, eps: fl
 
 
 def _check_one(v: Value, order: list[Value], k: int, root: Value, seed: float, uses: list,
-               eps: float, atol: float, rtol: float) -> NodeCheck:
+               eps: float, atol: float, rtol: float, rerun: Callable | None = None,
+               reruns_exist: bool = False) -> NodeCheck:
     x = v.data
     try:
-        plus = recompute_from(order, k, {v: x + eps}).get(root, root.data)
-        minus = recompute_from(order, k, {v: x - eps}).get(root, root.data)
+        if rerun is not None:  # the function itself, run again
+            plus, minus = rerun(v, x + eps), rerun(v, x - eps)
+        else:
+            plus = recompute_from(order, k, {v: x + eps}).get(root, root.data)
+            minus = recompute_from(order, k, {v: x - eps}).get(root, root.data)
     except NoForwardRule as error:
         made = error.node
-        what = f"{str(made.op)!r}" if made.op else "a node"
-        return NodeCheck(v, v.grad, None, None, f"no forward rule: {what} was made with Value(...)")
+        what = f"{safe_text(str(made.op))!r}" if made.op else "a node"
+        if reruns_exist:
+            note = (f"no forward rule: {what} was made with Value(...), so the graph cannot be run "
+                    "again from here (the function's inputs are checked by running it again)")
+        else:
+            note = (f"no forward rule: {what} was made with Value(...); check_graph(fn, inputs) "
+                    "checks it by running your function again")
+        return NodeCheck(v, v.grad, None, None, note)
     except (ArithmeticError, ValueError) as error:
         return NodeCheck(v, v.grad, None, None, f"the output cannot be computed at {x:g} ± {eps:g} "
                                                 f"({error})")

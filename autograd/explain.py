@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from autograd import ops
 from autograd.backward import last_backward, topological_order
 from autograd.learner_warnings import never_backward, warn, warn_if_never_backward
-from autograd.notation import ChainRule, Notation, chain_rule, d_name, derivative_name, format_number
+from autograd.notation import (ChainRule, GraphView, Notation, chain_rule, check_format, d_name,
+                               derivative_name, format_number, safe_text)
 from autograd.value import Value, require_value
 
 __all__ = ["explain", "Explanation", "Incoming", "LocalDerivative"]
@@ -62,21 +63,24 @@ class Explanation:
     too many paths to write).
     """
 
-    def __init__(self, node: Value, root: Value, order: list[Value], fmt: str, computed: bool):
+    def __init__(self, node: Value, root: Value, order: list[Value], fmt: str, computed: bool,
+                 view: GraphView | None = None):
         self.node, self.root, self.fmt = node, root, fmt
         self.computed = computed  # False when no gradient of the graph was computed yet
         self._order = order
-        self._names = Notation(order, fmt, expand=False, max_len=24)
+        self._names = Notation(order, fmt, expand=False, max_len=24, view=view)
         incoming, total = [], 0.0
         # backward's order: children in reverse topological order, each parent in turn,
         # so an interior node's total is its grad to the last bit.
-        for child in reversed(order):
-            for i, p in enumerate(child.parents):
-                if p is node:
-                    up, local = child.grad, child.local_grads[i]
-                    contribution = up * local if up else 0.0  # backward skips a zero gradient
-                    total += contribution
-                    incoming.append(Incoming(child, i, up, local, contribution))
+        uses: dict = {}  # child -> the positions in its parents where node is
+        for child, i in self._names.view.users[node]:
+            uses.setdefault(child, []).append(i)
+        for child in reversed(list(uses)):
+            for i in uses[child]:
+                up, local = child.grad, child.local_grads[i]
+                contribution = up * local if up else 0.0  # backward skips a zero gradient
+                total += contribution
+                incoming.append(Incoming(child, i, up, local, contribution))
         self.incoming = tuple(incoming)
         self.is_root = node is root
         if self.is_root:
@@ -87,11 +91,13 @@ class Explanation:
             LocalDerivative(p, i, f.plain, f.latex, g)
             for i, (p, g) in enumerate(zip(node.parents, node.local_grads))
             for f in [self._names.formula(node, i)])
+        self.chain_rule_note = ""
         try:
             self.chain_rule: ChainRule | None = chain_rule(order, root, node, self._names, fmt=fmt,
                                                            total=total)
-        except ValueError:  # more paths than anyone reads
+        except ValueError as error:  # more paths, or a longer path, than anyone reads
             self.chain_rule = None
+            self.chain_rule_note = str(error).partition(": ")[2]
 
     # -- names -----------------------------------------------------------------------
     def _num(self, x: float) -> str:
@@ -109,15 +115,16 @@ class Explanation:
     def _defined(self, v: Value) -> str:
         """'w = x + y' for a labelled interior node, else its name."""
         if v.label and v.parents:
-            return f"{v.label} = {self._names.expression(v).plain}"
+            return f"{self._name(v)} = {self._names.expression(v).plain}"
         return self._name(v)
 
     def _op_text(self) -> str:
         prim = ops.primitive_of(self.node)
+        op = safe_text(str(self.node.op))
         if prim is None:
-            return (f"operation {str(self.node.op) or '?'!r}, made by hand with Value(): its "
+            return (f"operation {op or '?'!r}, made by hand with Value(): its "
                     "local derivatives are the numbers it was given")
-        return f"operation {str(self.node.op)!r} (primitive {prim.name!r} in autograd/ops.py)"
+        return f"operation {op!r} (primitive {prim.name!r} in autograd/ops.py)"
 
     # -- the explanation as rows ---------------------------------------------------------
     def _title(self) -> str:
@@ -139,8 +146,10 @@ class Explanation:
                              value])
             sections.append((f"local derivatives of its {self._op_text()}", rows))
         else:
-            sections.append(("a leaf (an input, a parameter or a constant): no local derivatives",
-                             []))
+            role = self._names.view.roles.get(node)
+            what = f"a {role} of the network" if role in ("weight", "bias", "input", "target") \
+                else "an input, a parameter or a constant"
+            sections.append((f"a leaf ({what}): no local derivatives", []))
         if not self.computed:
             sections.append(("no gradient yet: call root.backward() first", []))
             return sections
@@ -181,8 +190,7 @@ class Explanation:
         if self.chain_rule is not None and not self.is_root:
             sections.append((f"chain rule: {self.chain_rule.text}", []))
         elif not self.is_root:
-            sections.append(("chain rule: too many paths to write out; read "
-                             "autograd.backward_steps(root).table()", []))
+            sections.append((f"chain rule not written out: {self.chain_rule_note}", []))
         return sections
 
     def text(self) -> str:
@@ -240,11 +248,14 @@ class Explanation:
             "\n\\end{aligned}"
 
 
-def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g") -> Explanation:
+def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g",
+            model=None) -> Explanation:
     """How ``node.grad`` was computed: each child's contribution, the local derivatives, the chain rule.
 
     Call it after ``backward()``.  ``root`` is the output whose gradient is
-    explained; by default the root of the latest ``backward()``.
+    explained; by default the root of the latest ``backward()``.  ``model``
+    numbers a network's neurons and layers as the model does (names such as
+    ``W1[0,2]``).  One walk over the graph: linear in its size.
 
     >>> a = Value(3.0, label='a')
     >>> b = a + a; b.label = 'b'
@@ -259,6 +270,7 @@ def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g") -> Expl
       chain rule: db/da = 1 + 1 = 2
     """
     require_value(node, "explain")
+    check_format(fmt, "explain")
     latest = last_backward()
     if root is None:
         root = latest.root if latest is not None else None
@@ -272,16 +284,17 @@ def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g") -> Expl
                              "cannot be found: pass explain(node, root=output), or keep the "
                              "output and call its backward() again")
         order = topological_order(root)
-        if node not in set(order):
+        if not any(v is node for v in order):
             raise ValueError(f"explain(): {node!r} is not part of the graph of the latest "
                              f"backward() (from {root!r}): call backward() on the output it "
                              "leads to first, or pass explain(node, root=that_output)")
     else:
         require_value(root, "explain(root=...)")
         order = topological_order(root)
-        if node not in set(order):
+        if not any(v is node for v in order):
             raise ValueError(f"explain(): {node!r} is not part of the graph of root {root!r}")
     computed = not never_backward(root, order)
     if not computed and latest is not None:  # (otherwise warned above)
         warn_if_never_backward(root, order, "explain", "call root.backward() first")
-    return Explanation(node, root, order, fmt, computed)
+    view = GraphView(order, model, fmt=fmt, where="explain")
+    return Explanation(node, root, order, fmt, computed, view)

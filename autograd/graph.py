@@ -1,42 +1,51 @@
 """Draw a computation graph with Graphviz: a box per Value, an ellipse per operation.
 
 Key idea: the picture is made from exactly what ``backward()`` walks -- each
-node's ``parents`` and ``local_grads`` -- so what a learner sees is what the
-chain rule uses.  A Value is a box (its label, ``data`` and ``grad``); the
-operation that made it is a small ellipse just before it (``+``, ``*``,
-``**2``, ``tanh``, ``Σw·x+b``); edges run from inputs to outputs, left to right.
+node's ``parents`` and ``local_grads`` -- read through ``GraphView``
+(``autograd/notation.py``), so what a learner sees is what the chain rule uses,
+named as the notes name it.  A Value is a box (its name, ``data`` and
+``grad``); the operation that made it is a small ellipse just before it
+(``+``, ``−``, ``× 2``, ``**2``, ``tanh``, ``Σw·x+b``, ``mean``); edges run
+from inputs to outputs, left to right.  A number the engine made into a leaf
+(the 1 in ``x - 1``) is written inside the operation that uses it.
 
 ``draw_graph`` returns a ``graphviz.Digraph``: a notebook shows it inline as SVG,
 ``.render(path, format='svg')`` writes a file, ``.source`` is the DOT text.
-Bigger graphs stay readable: ``model=`` names the parameters and groups each
-neuron and layer in a labelled box; ``collapse='neuron'`` or ``'layer'`` draws
-one node per neuron (or layer) application.  graphviz is imported only here,
-and only when a drawing is made.
+Bigger graphs stay readable: ``model=`` groups each neuron and layer in a
+labelled box; ``collapse='neuron'`` or ``'layer'`` draws one box per neuron (or
+layer) application.  graphviz is imported only here, and only when a drawing
+is made.  Above ``MAX_DRAWABLE`` drawn nodes Graphviz would not finish laying
+the picture out, so ``draw_graph`` refuses and says what to draw instead.
 
 ``check=True`` also checks each leaf's gradient (and, with
 ``check_interior=True``, every node's) against central differences and writes
 the numeric slope in its box: a disagreement is drawn red with both numbers,
-a Value that cannot be checked grey (see ``autograd.check.check_graph``).
-Drawing a graph before ``backward()`` or one too big to read raises a
-``ChainruleWarning`` saying what to do instead.
+a Value that cannot be checked grey (see ``autograd.check``).
+``check_graph(fn, inputs).draw()`` does the same for a function, run again for
+the numeric side, so operations made by hand are checked too.
 """
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from autograd import ops
 from autograd.backward import topological_order
-from autograd.check import check_order
+from autograd.check import GraphCheck, check_graph as check_numbers, check_order
 from autograd.learner_warnings import warn, warn_if_never_backward
-from autograd.notation import format_number
+from autograd.notation import (MAX_LABEL, GraphView, Notation, check_count, check_flag,
+                               check_format, format_number, safe_text)
 from autograd.value import Value, require_value
 
-__all__ = ["draw_graph", "render_graph", "GraphStyle", "too_big", "format_number", "MAX_NODES",
-           "HIGHLIGHT_FILL", "HIGHLIGHT_EDGE", "MISMATCH_FILL", "MISMATCH_EDGE", "UNCHECKED_FILL"]
+__all__ = ["draw_graph", "render_graph", "build_drawing", "check_drawing_arguments", "Drawing", "GraphStyle", "too_big",
+           "format_number", "check_graph", "draw_check", "CheckedGraph", "MAX_NODES",
+           "MAX_DRAWABLE", "COLLAPSE", "HIGHLIGHT_FILL", "HIGHLIGHT_EDGE", "MISMATCH_FILL",
+           "MISMATCH_EDGE", "UNCHECKED_FILL", "DONE_FILL", "PENDING_FILL"]
 
-MAX_NODES = 300  # beyond this many Values a plain drawing is a wall of boxes
+MAX_NODES = 300       # beyond this many Values a plain drawing is a wall of boxes
+MAX_DRAWABLE = 6000   # beyond this many drawn nodes Graphviz takes minutes (or never finishes)
+COLLAPSE = (None, "neuron", "layer")
 
 # Colours: inputs blue, parameters yellow, the output green, a chosen path orange-red.
 _INPUT_FILL = "#dbe9f6"
@@ -47,6 +56,9 @@ _OP_FILL = "#f2f2f2"
 _GROUP_FILL = "#ede7f6"
 HIGHLIGHT_FILL = "#f8cbad"
 HIGHLIGHT_EDGE = "#c0392b"
+# The frame player: a Value whose gradient is final, and one not reached yet.
+DONE_FILL = "#e2f0d9"
+PENDING_FILL = "#ffffff"
 # The numeric check: a gradient that disagrees with central differences, one not checked.
 MISMATCH_FILL = "#f4a6a6"
 MISMATCH_EDGE = "#c00000"
@@ -66,38 +78,61 @@ def too_big(n_values: int, max_nodes: int) -> bool:
     return n_values > max_nodes
 
 
-def _escape(text) -> str:
+def _escape(text, limit: int = 4 * MAX_LABEL) -> str:
     """Text made safe inside a Graphviz HTML-like label, whatever the user typed."""
-    text = str(text)
-    # Control characters are not allowed in the XML Graphviz parses labels as.
-    text = "".join(ch if ch in "\n\t" or ch >= " " and ch != "\x7f" else "\ufffd" for ch in text)
+    text = safe_text(text, limit)  # no surrogate, no control character, not too long
     return html.escape(text, quote=True).replace("\t", " ").replace("\n", "<BR/>")
 
 
 @dataclass
 class GraphStyle:
-    """What to colour or override in a drawing (used for highlight and for frames)."""
+    """What to colour or override in a drawing (used for highlight and for the check)."""
 
     fill: dict = field(default_factory=dict)          # Value -> fill colour
     emphasis: set = field(default_factory=set)        # Values drawn with a thick border
     edge_color: dict = field(default_factory=dict)    # (child, parent index) -> colour
     edge_text: dict = field(default_factory=dict)     # (child, parent index) -> label text
     grad_text: Callable[[Value], str] | None = None   # replaces the formatted grad
-    grad_width: Callable[[Value], int] | None = None  # minimum width of the grad cell (points)
-    title: Callable[[Value], str] | None = None       # a name for unlabelled Values
+    title: Callable[[Value], str] | None = None       # a name for Values without one
     note: dict = field(default_factory=dict)          # Value -> one more cell (the numeric check)
 
 
 @dataclass
-class _Group:
-    """Several Values drawn as one box (a neuron or a layer application, or an input vector)."""
+class Drawing:
+    """A drawing and how to find things in it (what the frame player needs).
 
-    id: str
-    title: str
-    op_text: str
-    outputs: list          # the Values whose data and grad the box shows
-    members: set           # every Value the box stands for
-    cluster: tuple = ()
+    ``item`` maps each Value to the drawn row that shows it ('v3' for a box of
+    its own, 'p2:r1' for row 1 of a table); ``edges`` maps each engine edge
+    (child, parent index) to the ids of the drawn edges that carry it;
+    ``grad_text`` is the final text of each row's grad cell; ``cells`` gives for
+    each row (box id, index of its first cell in the box, cells in the row,
+    which of the box's grad cells is its own, or -1).
+    """
+
+    dot: object
+    item: dict
+    edges: dict
+    grad_text: dict
+    cells: dict
+
+
+def check_drawing_arguments(where: str, grads, edge_labels, fmt, rankdir, collapse, fused,
+                            max_nodes) -> None:
+    """A clear error for any drawing option of the wrong kind, naming ``where`` and the value.
+
+    >>> check_drawing_arguments('draw_graph', True, False, '.4g', 'LR', None, True, 300)
+    """
+    check_flag(grads, "grads", where)
+    check_flag(edge_labels, "edge_labels", where)
+    check_flag(fused, "fused", where)
+    check_format(fmt, where)
+    check_count(max_nodes, "max_nodes", where)
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"{where}(rankdir={safe_text(repr(rankdir))}): expected 'LR', 'TB', 'RL' "
+                         "or 'BT'")
+    if collapse not in COLLAPSE:
+        raise ValueError(f"{where}(collapse={safe_text(repr(collapse))}): expected None, 'neuron' "
+                         "or 'layer'")
 
 
 def draw_graph(root: Value, *, grads: bool = True, edge_labels: bool = False,
@@ -113,13 +148,14 @@ def draw_graph(root: Value, *, grads: bool = True, edge_labels: bool = False,
     highlight:   an input Value (or several): colour every path from it to ``root``.
     fmt:         number format (4 significant digits by default).
     rankdir:     'LR' (inputs left, output right) or 'TB', 'RL', 'BT'.
-    model:       anything with ``named_parameters()`` (an ``nn.Module``): parameters
-                 are shown by name, each neuron and layer is a labelled cluster.
+    model:       anything with ``named_parameters()`` (an ``nn.Module``): neurons and
+                 layers are numbered as the model numbers them, each a labelled cluster.
     collapse:    None, 'neuron' (one node per neuron application, its weights
                  hidden) or 'layer' (one node per layer application).
     fused:       draw a linear node as one 'Σw·x+b' ellipse; False draws its
                  products and its sum (the graph itself is unchanged).
-    max_nodes:   above this many Values the graph counts as too big to read.
+    max_nodes:   above this many Values the graph counts as too big to read (a
+                 warning); above MAX_DRAWABLE drawn nodes it is refused.
     check:       check each leaf's grad against central differences (``eps``,
                  tolerance ``atol + rtol * |numeric|``, as gradcheck): its box
                  gains a 'numeric' cell; a disagreement is red, and so is the
@@ -138,21 +174,30 @@ def draw_graph(root: Value, *, grads: bool = True, edge_labels: bool = False,
     True
     """
     require_value(root, "draw_graph")
+    check_drawing_arguments("draw_graph", grads, edge_labels, fmt, rankdir, collapse, fused, max_nodes)
+    check_flag(check, "check", "draw_graph")
+    check_flag(check_interior, "check_interior", "draw_graph")
     order = topological_order(root)
+    view = GraphView(order, model, fmt=fmt)
     style = GraphStyle()
     if highlight is not None:
         style = _highlight_style(root, order, highlight)
     if grads or check:
         warn_if_never_backward(root, order, "draw_graph", "call root.backward() first, or pass "
                                "grads=False to draw the values only")
-    if collapse is None and too_big(len(order), max_nodes):
-        _warntoo_big(order, max_nodes, model)  # and still draw the whole graph
+    if collapse is None and too_big(len(view.drawn), max_nodes):
+        _warn_too_big(view, max_nodes, model)  # and still draw the whole graph
     report = None
     if check or check_interior:
         report = check_order(root, order, check_interior, eps, atol, rtol)
-        _check_style(style, report, fmt)
-    dot = render_graph(root, order, grads=grads, edge_labels=edge_labels, fmt=fmt, rankdir=rankdir,
-                  model=model, collapse=collapse, fused=fused, style=style)
+    return _draw(root, order, view, style, report, grads=grads, edge_labels=edge_labels, fmt=fmt,
+                 rankdir=rankdir, collapse=collapse, fused=fused)
+
+
+def _draw(root, order, view, style, report, **options):
+    if report is not None:
+        _check_style(style, report, options["fmt"])
+    dot = build_drawing(root, order, view=view, style=style, **options).dot
     if report is not None:
         key = [text for text, rows in (("red: disagrees", report.mismatches),
                                         ("grey: not checked", report.unchecked)) if rows]
@@ -161,17 +206,17 @@ def draw_graph(root: Value, *, grads: bool = True, edge_labels: bool = False,
     return dot
 
 
-def _warntoo_big(order: list[Value], max_nodes: int, model) -> None:
-    if any(_is_linear(v) for v in order):
+def _warn_too_big(view: GraphView, max_nodes: int, model) -> None:
+    if view.neurons:
         fix = ("pass collapse='neuron' or collapse='layer' to draw one box per neuron or per layer"
-               + ("" if model is not None else " (and model=your_model to name them)"))
+               + ("" if model is not None else " (and model=your_model to number them as it does)"))
     else:
         fix = "draw a smaller part of it (the loss of one sample, say)"
-    warn(f"draw_graph: {len(order)} Values are too many to read in one picture "
-          f"(max_nodes={max_nodes}); {fix}, or raise max_nodes to draw it whole anyway")
+    warn(f"draw_graph: {len(view.drawn)} Values are too many to read in one picture "
+         f"(max_nodes={max_nodes}); {fix}, or raise max_nodes to draw it whole anyway")
 
 
-def _check_style(style: GraphStyle, report, fmt: str) -> None:
+def _check_style(style: GraphStyle, report: GraphCheck, fmt: str) -> None:
     """Write each check in its Value's box; colour disagreements red and the unchecked grey."""
     for r in report:
         v = r.node
@@ -189,21 +234,13 @@ def _check_style(style: GraphStyle, report, fmt: str) -> None:
         style.edge_color[key] = MISMATCH_EDGE
 
 
-def _children(order: list[Value]) -> dict:
-    """Each Value's children (the nodes that use it), each listed once, in order."""
-    children: dict = {v: [] for v in order}
-    for v in order:
-        for p in dict.fromkeys(v.parents):
-            children[p].append(v)
-    return children
-
-
 def _highlight_style(root: Value, order: list[Value], highlight) -> GraphStyle:
     sources = [highlight] if isinstance(highlight, Value) else list(highlight)
     in_graph = set(order)
     for s in sources:
         if not isinstance(s, Value):
-            raise TypeError(f"draw_graph(highlight=...): expected a Value, got {type(s).__name__} {s!r}")
+            raise TypeError(f"draw_graph(highlight=...): expected a Value, got {type(s).__name__} "
+                            f"{safe_text(repr(s))}")
         if s not in in_graph:
             raise ValueError(f"draw_graph(highlight=...): {s!r} is not part of the graph of {root!r}")
     # A node is on a path from a source to the root when it is a source or uses
@@ -219,168 +256,180 @@ def _highlight_style(root: Value, order: list[Value], highlight) -> GraphStyle:
     return style
 
 
-# -- model structure: names, neurons, layers ----------------------------------------------
+# -- checking a function, and drawing the result -------------------------------------------
 
-def _parameter_names(model) -> dict:
-    if model is None:
-        return {}
-    named = getattr(model, "named_parameters", None)
-    if not callable(named):
-        raise TypeError(f"draw_graph(model=...): expected a module with named_parameters(), "
-                        f"got {type(model).__name__} {model!r}")
-    return {v: name for name, v in named()}
+class CheckedGraph(GraphCheck):
+    """A :class:`~autograd.check.GraphCheck` that can draw itself: ``.draw()``.
 
+    >>> x = Value(3.0, label='x'); y = x * x; y.backward()
+    >>> 'numeric 6' in check_graph(y).draw().source
+    True
+    """
 
-def _owner(name: str) -> str:
-    """The module a parameter belongs to: 'layers.0.neurons.3.w.1' -> 'layers.0.neurons.3'."""
-    parts = name.split(".")
-    while parts and parts[-1].isdigit():
-        parts.pop()
-    return ".".join(parts[:-1])
+    def draw(self, **options):
+        """The checked graph, each mismatch red with its grad and numeric slope (see draw_check)."""
+        return draw_check(self, **options)
 
 
-def _cluster_path(owner: str) -> tuple:
-    """The clusters enclosing a neuron: each prefix ending in an index, and the neuron itself."""
-    if not owner:
-        return ()
-    parts = owner.split(".")
-    path = [".".join(parts[:k]) for k in range(1, len(parts)) if parts[k - 1].isdigit()]
-    return (*path, owner)
+def check_graph(root_or_fn, inputs: Sequence[float] | None = None, *, interior: bool = False,
+                eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> CheckedGraph:
+    """``autograd.check.check_graph`` whose result draws itself: ``check_graph(fn, inputs).draw()``.
+
+    Give it a graph's output (after ``backward()``), or a function and the numbers
+    to call it at: the function is run again for the numeric side, so a node made
+    by hand with ``Value(data, parents, local_grads)`` is checked too.
+
+    >>> def f(x):
+    ...     return Value(x.data ** 2, (x,), (3 * x.data,), op='square')  # d/dx x² is 2x, not 3x
+    >>> report = check_graph(f, [2.0])
+    >>> report.ok, report.mismatches[0].numeric
+    (False, 4.0...)
+    """
+    report = check_numbers(root_or_fn, inputs, interior=interior, eps=eps, atol=atol, rtol=rtol)
+    return CheckedGraph(report.root, report.order, report.rows, report.suspects, report.eps,
+                        report.atol, report.rtol, function=report.function,
+                        local_checks=report.local_checks)
 
 
-def _relative(name: str, path: tuple) -> str:
-    """A dotted name inside its cluster, without the cluster's own prefix."""
-    if path and name.startswith(path[-1] + "."):
-        return name[len(path[-1]) + 1:]
-    return name
+def draw_check(report: GraphCheck, *, grads: bool = True, edge_labels: bool = False,
+               fmt: str = ".4g", rankdir: str = "LR", model=None, collapse: str | None = None,
+               fused: bool = True):
+    """Draw the graph a check was made of, with its results: a mismatch red (grad and numeric),
+    a Value that could not be checked grey, the likely culprit's edge red.
+
+    >>> x = Value(3.0, label='x'); y = x * x; y.backward()
+    >>> from autograd.check import check_graph as check
+    >>> 'numeric 6' in draw_check(check(y)).source
+    True
+    """
+    if not isinstance(report, GraphCheck):
+        raise TypeError(f"draw_check(): expected the result of check_graph(), got "
+                        f"{type(report).__name__} {safe_text(repr(report))}")
+    check_drawing_arguments("draw_check", grads, edge_labels, fmt, rankdir, collapse, fused, MAX_NODES)
+    view = GraphView(report.order, model, fmt=fmt, where="draw_check")
+    return _draw(report.root, report.order, view, GraphStyle(), report, grads=grads,
+                 edge_labels=edge_labels, fmt=fmt, rankdir=rankdir, collapse=collapse, fused=fused)
 
 
-def _cluster_title(model, prefix: str, within: tuple = ()) -> str:
-    """'Layer layers.0' (the sub-module's class and name, relative to ``within``)."""
-    obj = model
-    try:
-        for part in prefix.split("."):
-            obj = obj[int(part)] if part.isdigit() else getattr(obj, part)
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
-        return _relative(prefix, within)
-    return f"{type(obj).__name__} {_relative(prefix, within)}"
+# -- grouping a network ---------------------------------------------------------------------
 
+@dataclass
+class _Row:
+    """One row of a drawn box: its title, the Values its data and grad show, and every Value
+    it stands for (an edge into any of them enters this row)."""
 
-def _is_linear(v: Value) -> bool:
-    return ops.primitive_of(v) is ops.LINEAR
+    title: str
+    values: list
+    members: set
+    fill: str
+    grouped: bool = False  # stands for several Values (a neuron, a layer): edges enter the row
 
 
 @dataclass
-class _Neuron:
-    linear: Value
-    activation: Value | None
-    params: list
-    inputs: tuple
-    owner: str
+class _Box:
+    """One drawn box: a table of rows (one Value; a neuron's parameters; a layer's neurons)."""
+
+    id: str
+    rows: list
+    path: tuple = ()
+    header: str = ""   # a title row over the whole table ('Layer 0 (3 neurons)')
 
 
-def _neurons(order: list[Value], children: dict, names: dict) -> list[_Neuron]:
-    """Every neuron application: a linear node (with its activation node, if any).
+def _default_fill(view: GraphView, v: Value) -> str:
+    role = view.roles.get(v)
+    if v is view.root:
+        return _ROOT_FILL
+    if role in ("weight", "bias") or v in view.parameter_names:
+        return _PARAM_FILL
+    return _INPUT_FILL if not v.parents else _VALUE_FILL
 
-    With a model, a linear node is one whose parents include all the weights of
-    exactly one neuron (and something else: its inputs); without one, it is an
-    ``autograd.linear`` node.
-    """
-    owners = {v: _owner(name) for v, name in names.items()}
-    # A neuron's weights are its indexed parameters ('w.0', 'w.1'); the bias is not needed.
-    weights: dict = {}
-    for v, name in names.items():
-        weights.setdefault(owners[v], set())
-        if name.rsplit(".", 1)[-1].isdigit():
-            weights[owners[v]].add(v)
-    found = []
-    for v in order:
-        if not v.parents:
+
+def _operation_text(n) -> str:
+    op = str(n.linear.op)
+    return f"{n.activation.op}({op})" if n.activation is not None else op
+
+
+def _boxes(view: GraphView, order: list[Value], collapse: str | None, clusters: dict,
+           title_of) -> list[_Box]:
+    """Every box of the drawing, in the order a reader meets them: the inputs, then each layer
+    (its neurons in order, each neuron's weights in order and then its bias), then the rest.
+
+    Rows of one table keep their order whatever the layout does, so a neuron's parameters are
+    one table (a row each), and at neuron level a layer is one table (a row per neuron)."""
+    boxes: list[_Box] = []
+    placed: set = set()
+    users = view.users
+    linear_nodes = {n.linear for n in view.neurons}
+    batch = view.n_samples > 1
+
+    def add(box: _Box) -> None:
+        boxes.append(box)
+        for row in box.rows:
+            placed.update(row.members)
+
+    index = {v: i for i, v in enumerate(order)}
+    # The inputs: a box each, or at neuron and layer level one vector box per sample.
+    for (layer, sample), neurons in view.layer_applications().items():
+        xs = [x for x in neurons[0].inputs if view.roles.get(x) == "input" and x not in placed]
+        if layer != 0 and not xs:
             continue
-        if names:
-            mine = {owners[p] for p in v.parents if p in owners}
-            if len(mine) != 1:
-                continue
-            owner = mine.pop()
-            params = [p for p in dict.fromkeys(v.parents) if p in owners]
-            inputs = tuple(p for p in v.parents if p not in owners)
-            if not inputs or not weights[owner] <= set(params):
-                continue  # e.g. a penalty w * w on one weight is not the neuron's sum
-        elif _is_linear(v):
-            weights, inputs, bias = ops.linear_parts(v.parents)
-            params = [p for p in dict.fromkeys((*weights, bias)) if not p.parents]
-            owner = ""
+        if collapse and xs and all(all(c in linear_nodes for c, _ in users[x]) for x in xs):
+            title = f"input, sample {sample}" if batch else "input"
+            add(_Box(f"x{len(boxes)}", [_Row(title, xs, set(xs), _GROUP_FILL, True)]))
         else:
-            continue
-        kids = children[v]
-        activation = kids[0] if len(kids) == 1 and kids[0].parents == (v,) else None
-        found.append(_Neuron(v, activation, params, inputs, owner))
-    return found
-
-
-def _clusters(order: list[Value], children: dict, names: dict) -> dict:
-    """Value -> its cluster path, for parameters and each neuron's linear and activation nodes."""
-    where = {v: _cluster_path(_owner(name)) for v, name in names.items()}
-    for neuron in _neurons(order, children, names):
-        path = _cluster_path(neuron.owner)
-        where[neuron.linear] = path
-        for kid in children[neuron.linear]:
-            if kid.parents == (neuron.linear,):
-                where[kid] = path
-    return {v: path for v, path in where.items() if path}
-
-
-def _op_text(v: Value) -> str:
-    return str(v.op) if v.op else "?"
-
-
-def _collapse(order: list[Value], children: dict, names: dict, mode: str, model):
-    """Groups (neuron or layer applications, input vectors) and the Values they hide."""
-    if mode not in ("neuron", "layer"):
-        raise ValueError(f"draw_graph(collapse={mode!r}): expected None, 'neuron' or 'layer'")
-    neurons = _neurons(order, children, names)
-    linear_nodes = {n.linear for n in neurons}
-    groups: list[_Group] = []
-    if mode == "neuron":
-        for k, n in enumerate(neurons):
-            out = n.activation or n.linear
-            path = _cluster_path(n.owner)
-            title = _cluster_title(model, n.owner, path[:-1]) if n.owner else "neuron"
-            op = _op_text(n.linear)
-            if n.activation:
-                op = f"{_op_text(n.activation)}({op})"
-            groups.append(_Group(f"n{k}", title, op, [out], {n.linear, out}, path[:-1]))
-    else:
-        layers: dict = {}
-        for n in neurons:
-            path = _cluster_path(n.owner)
-            layer = path[-2] if len(path) >= 2 else ""
-            layers.setdefault((layer, tuple(map(id, n.inputs))), []).append(n)
-        for k, ((layer, _), ns) in enumerate(layers.items()):
-            title = _cluster_title(model, layer) if layer else "layer"
-            acts = dict.fromkeys(_op_text(n.activation) if n.activation else "" for n in ns)
-            act = acts.popitem()[0] if len(acts) == 1 else "f"
+            for x in xs:
+                add(_Box(f"v{index[x]}", [_Row(title_of(x), [x], {x}, _default_fill(view, x))]))
+    # The neurons.
+    if collapse == "layer":
+        for (layer, sample), ns in view.layer_applications().items():
+            acts = {str(n.activation.op) if n.activation is not None else "" for n in ns}
+            act = acts.pop() if len(acts) == 1 else "f"
             op = f"{act}(Σw·x+b)" if act else "Σw·x+b"
-            members = {n.linear for n in ns} | {n.activation for n in ns if n.activation}
-            outputs = [n.activation or n.linear for n in ns]
-            groups.append(_Group(f"l{k}", f"{title} ({len(ns)} neurons)", op, outputs, members))
-    # A parameter disappears into its neurons when nothing else uses it.
-    hidden = {p for n in neurons for p in n.params
-              if not p.parents and all(c in linear_nodes for c in children[p])}
-    # Plain-number inputs that feed only neurons become one vector box per sample.
-    vectors: dict = {}
-    in_a_vector: set = set()
-    for n in neurons:
-        key = tuple(map(id, n.inputs))
-        if key in vectors or not n.inputs or in_a_vector.intersection(n.inputs):
+            members = {v for n in ns for v in (n.linear, n.activation) if v is not None}
+            title = _layer_title(view, layer) + (f", sample {sample}" if batch else "")
+            add(_Box(f"l{len(boxes)}", [_Row(f"{title}  {op}", [n.output for n in ns], members,
+                                              _GROUP_FILL, True)]))
+    elif collapse == "neuron":
+        for (layer, sample), ns in view.layer_applications().items():
+            rows = [_Row(f"neuron {n.index}  {_operation_text(n)}", [n.output],
+                         {v for v in (n.linear, n.activation) if v is not None}, _GROUP_FILL, True)
+                    for n in ns]
+            header = _layer_title(view, layer) + (f", sample {sample}" if batch else "")
+            add(_Box(f"l{len(boxes)}", rows, header=header))
+    else:
+        for (layer, index_), ns in _neurons_by_unit(view).items():
+            params = [p for p in (*ns[0].weights, ns[0].bias) if not p.parents and p not in placed
+                      and p in view.roles and all(c in linear_nodes and view.neuron_of[c].layer == layer
+                                                  and view.neuron_of[c].index == index_
+                                                  for c, _ in users[p])]
+            if params:
+                add(_Box(f"p{len(boxes)}", [_Row(title_of(p), [p], {p}, _default_fill(view, p))
+                                            for p in params], clusters.get(params[0], ())))
+    # Everything else, one box per Value.
+    hidden = _hidden(view, collapse)
+    for v in order:
+        if v in placed or v in view.hidden or v in hidden:
             continue
-        if all(not x.parents and x not in names and all(c in linear_nodes for c in children[x])
-               for x in n.inputs):
-            vectors[key] = list(dict.fromkeys(n.inputs))
-            in_a_vector.update(n.inputs)
-    for k, xs in enumerate(vectors.values()):
-        groups.append(_Group(f"x{k}", "input", "", xs, set(xs)))
-    return groups, hidden
+        add(_Box(f"v{index[v]}", [_Row(title_of(v), [v], {v}, _default_fill(view, v))],
+                 clusters.get(v, ())))
+    return boxes
+
+
+def _neurons_by_unit(view: GraphView) -> dict:
+    """(layer, index) -> that neuron's applications, layers and neurons in order."""
+    units: dict = {}
+    for n in sorted(view.neurons, key=lambda n: (n.layer, n.index, n.sample)):
+        units.setdefault((n.layer, n.index), []).append(n)
+    return units
+
+
+def _hidden(view: GraphView, collapse: str | None) -> set:
+    """At neuron and layer level, the parameters nothing but their neurons use disappear."""
+    if not collapse:
+        return set()
+    linear_nodes = {n.linear for n in view.neurons}
+    return {p for n in view.neurons for p in (*n.weights, n.bias)
+            if not p.parents and all(c in linear_nodes for c, _ in view.users[p])}
 
 
 # -- rendering --------------------------------------------------------------------------
@@ -393,39 +442,98 @@ def _numbers(values: list[Value], get: Callable[[Value], str], limit: int = 6) -
     return f"[{', '.join(shown)}{more}]"
 
 
-def _box(title: str, cells: list[str], fill: str, emphasised: bool, grad_width: int = 0) -> str:
-    tds = [f"<TD><B>{_escape(title)}</B></TD>"] if title else []
-    for k, text in enumerate(cells):
-        width = f' WIDTH="{grad_width}"' if grad_width and k == len(cells) - 1 else ""
-        tds.append(f"<TD{width}>{_escape(text)}</TD>")
+def _table(header: str, rows: list[tuple[str, list[str], str]], emphasised: bool,
+           ports: bool) -> str:
+    """A box as a Graphviz HTML table: an optional header, then one row per (title, cells, fill).
+
+    Every cell carries the row's colour (so a script can recolour one row), and rows are
+    padded to the same number of cells."""
+    width = max(len(cells) + bool(title) for title, cells, _ in rows)
+    trs = []
+    if header:
+        trs.append(f'<TR><TD COLSPAN="{width}" BGCOLOR="{_GROUP_FILL}"><B>{_escape(header, MAX_LABEL)}'
+                   "</B></TD></TR>")
+    for k, (title, cells, fill) in enumerate(rows):
+        tds = [f"<B>{_escape(title, MAX_LABEL)}</B>"] if title else []
+        tds += [_escape(text) for text in cells]
+        tds += [""] * (width - len(tds))
+        # Edges enter a row at its first cell and leave it at its last (see _port).
+        port = {0: f' PORT="i{k}"', width - 1: f' PORT="o{k}"'} if ports else {}
+        if ports and width == 1:
+            port = {0: f' PORT="i{k}"'}
+        trs.append("<TR>" + "".join(f'<TD BGCOLOR="{fill}"{port.get(j, "")}>{text}</TD>'
+                                    for j, text in enumerate(tds)) + "</TR>")
     border = f'BORDER="2" COLOR="{HIGHLIGHT_EDGE}"' if emphasised else 'BORDER="0"'
-    return (f'<<TABLE {border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
-            f'BGCOLOR="{fill}"><TR>{"".join(tds)}</TR></TABLE>>')
+    return (f'<<TABLE {border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
+            f'{"".join(trs)}</TABLE>>')
+
+
+def _box(title: str, cells: list[str], fill: str, emphasised: bool) -> str:
+    """A one-row box (the products of an unfused linear node)."""
+    return _table("", [(title, cells, fill)], emphasised, False)
 
 
 def render_graph(root: Value, order: list[Value], *, grads: bool, edge_labels: bool, fmt: str,
                  rankdir: str, model, collapse: str | None, fused: bool, style: GraphStyle):
     """The ``graphviz.Digraph`` of an already-ordered graph, coloured by ``style``.
 
-    ``draw_graph`` checks its arguments and calls this; the frame player calls it
-    once per frame with a different style.
+    ``draw_graph`` checks its arguments and calls this (through ``build_drawing``).
+    """
+    view = GraphView(order, model, fmt=fmt)
+    return build_drawing(root, order, view=view, grads=grads, edge_labels=edge_labels, fmt=fmt,
+                         rankdir=rankdir, collapse=collapse, fused=fused, style=style).dot
+
+
+def build_drawing(root: Value, order: list[Value], *, view: GraphView, grads: bool = True,
+                  edge_labels: bool = False, fmt: str = ".4g", rankdir: str = "LR",
+                  collapse: str | None = None, fused: bool = True,
+                  style: GraphStyle | None = None, ids: str = "") -> Drawing:
+    """The drawing of an already-ordered graph read through ``view``, and where each Value is in it.
+
+    ``ids``, when given, prefixes an ``id`` on every drawn box and edge, so that a
+    script can find them in the SVG (the frame player does); unnamed boxes are then
+    titled by their expression, as the frames' captions call them.
+
+    >>> x = Value(2.0, label='x'); y = x * 3; y.backward()
+    >>> from autograd.notation import GraphView
+    >>> order = topological_order(y)
+    >>> drawing = build_drawing(y, order, view=GraphView(order))
+    >>> drawing.item[x], drawing.grad_text[drawing.item[x]]
+    ('v0', 'grad 3')
     """
     import graphviz  # only drawing needs it
 
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_graph(rankdir={rankdir!r}): expected 'LR', 'TB', 'RL' or 'BT'")
-    names = _parameter_names(model)
-    children = _children(order)
-    groups, hidden = _collapse(order, children, names, collapse, model) if collapse else ([], set())
-    group_of = {v: g for g in groups for v in g.members}
-    for p in hidden:  # a hidden parameter that failed the check turns the box using it red
+    style = style if style is not None else GraphStyle()
+    hidden = _hidden(view, collapse)
+    for p in hidden:  # a hidden parameter that failed the check turns the row using it red
         if style.fill.get(p) == MISMATCH_FILL:
-            for c in children[p]:
+            for c, _ in view.users[p]:
                 style.fill[c] = MISMATCH_FILL
-    where = _clusters(order, children, names) if names and collapse != "layer" else {}
-    index = {v: i for i, v in enumerate(order)}
+    clusters = _clusters(view) if view.parameter_names and collapse is None else {}
+    notation = Notation(order, fmt, expand=False, max_len=24, view=view) if ids else None
+
+    def title_of(v: Value) -> str:
+        title = view.title(v)
+        if not title and style.title:
+            title = style.title(v)
+        if not title and notation is not None and v.parents:
+            title = notation.name(v)  # the frames' captions name it, so the picture must
+        return title
+
+    boxes = _boxes(view, order, collapse, clusters, title_of)
+    item_of: dict = {}   # Value -> 'v3', or 'p2:r1' for a row of a table
+    row_of: dict = {}    # item -> (box, row)
+    for box in boxes:
+        for k, row in enumerate(box.rows):
+            ref = box.id if len(box.rows) == 1 and not box.header else f"{box.id}:r{k}"
+            row_of[ref] = (box, row)
+            for v in row.members:
+                item_of[v] = ref
     statements: list[tuple[tuple, str, dict]] = []  # (cluster path, node id, attributes)
     edges: list[tuple[str, str, dict]] = []
+    edge_ids: dict = {}
+    grad_texts: dict = {}
+    cells_of: dict = {}  # item -> (box id, first cell, cells in its row, which grad cell)
 
     def number(x: float) -> str:
         return format_number(x, fmt)
@@ -433,21 +541,8 @@ def render_graph(root: Value, order: list[Value], *, grads: bool, edge_labels: b
     def grad_of(v: Value) -> str:
         return style.grad_text(v) if style.grad_text else number(v.grad)
 
-    def cells(values: list[Value]) -> list[str]:
-        out = [f"data {_numbers(values, lambda v: number(v.data))}"]
-        if grads:
-            out.append(f"grad {_numbers(values, grad_of)}")
-        notes = [style.note[v] for v in values if v in style.note]
-        if notes:
-            out.append(notes[0] if len(values) == 1 else f"{len(notes)} checked")
-        return out
-
     def item(v: Value) -> str | None:
-        """The drawn node standing for Value ``v`` (None when hidden)."""
-        if v in hidden:
-            return None
-        g = group_of.get(v)
-        return g.id if g else f"v{index[v]}"
+        return item_of.get(v)
 
     def edge(src: str, dst: str, key: tuple | None, local: str | None) -> None:
         attrs = {}
@@ -459,72 +554,166 @@ def render_graph(root: Value, order: list[Value], *, grads: bool, edge_labels: b
             attrs.update(color=color, penwidth="2.2", fontcolor=color)
         if text:
             attrs.update(label=f"<{_escape(text)}>", fontsize="9")
+        if ids:
+            attrs["id"] = f"{ids}e{len(edges)}"
+            if key is not None:
+                edge_ids.setdefault(key, []).append(attrs["id"])
         edges.append((src, dst, attrs))
 
     def op_node(node_id: str, text: str, hot: bool, path: tuple) -> None:
-        attrs = {"label": f"<{_escape(text)}>", "shape": "ellipse", "style": "filled",
+        attrs = {"label": f"<{_escape(text, MAX_LABEL)}>", "shape": "ellipse", "style": "filled",
                  "fillcolor": _OP_FILL, "fontsize": "10", "margin": "0.04,0.02",
                  "width": "0.3", "height": "0.3"}
         if hot:
             attrs.update(color=HIGHLIGHT_EDGE, penwidth="2")
         statements.append((path, node_id, attrs))
 
-    drawn_groups: set = set()
-    group_edges: set = set()
-    for v in order:
-        vid = item(v)
-        if vid is None:
-            continue
-        g = group_of.get(v)
-        if g is not None:
-            if g.id not in drawn_groups:
-                drawn_groups.add(g.id)
-                members = g.members
-                fill = next((style.fill[m] for m in members if m in style.fill), _GROUP_FILL)
-                title = f"{g.title}  {g.op_text}" if g.op_text else g.title
-                label = _box(title, cells(g.outputs), fill, any(m in style.emphasis for m in members))
-                statements.append((g.cluster, g.id,
-                                   {"label": label, "shape": "plaintext", "margin": "0"}))
-                for m in sorted(members, key=index.get):
-                    for i, p in enumerate(m.parents):
-                        src = item(p)
-                        if src is not None and src != g.id and (src, g.id) not in group_edges:
-                            group_edges.add((src, g.id))
-                            edge(src, g.id, (m, i), None)
-            continue
-        path = where.get(v, ())
-        title = _relative(names[v], path) if v in names else v.label
-        if not title and style.title:
-            title = style.title(v)
-        default = (_ROOT_FILL if v is root else _PARAM_FILL if v in names
-                   else _INPUT_FILL if not v.parents else _VALUE_FILL)
-        width = style.grad_width(v) if style.grad_width and grads else 0
-        label = _box(title, cells([v]), style.fill.get(v, default), v in style.emphasis, width)
-        statements.append((path, vid, {"label": label, "shape": "plaintext", "margin": "0"}))
-        if not v.parents:
-            continue
-        hot = any((v, i) in style.edge_color for i in range(len(v.parents)))
-        op_id = f"{vid}_op"
-        if not fused and _is_linear(v):
-            _expand_linear(v, vid, op_id, path, item, edge, op_node, statements, number, grad_of,
-                           grads, style)
-        else:
-            op_node(op_id, _op_text(v), hot, path)
-            for i, (p, local) in enumerate(zip(v.parents, v.local_grads)):
-                src = item(p)
-                if src is not None:
-                    edge(src, op_id, (v, i), number(local))
-        edges.append((op_id, vid, {"color": HIGHLIGHT_EDGE, "penwidth": "2.2"} if v in style.fill
-                      and hot else {}))
-
+    for box in boxes:
+        rows, emphasised = [], False
+        cell, grads_seen = 1 if box.header else 0, 0
+        for k, row in enumerate(box.rows):
+            cells = [f"data {_numbers(row.values, lambda v: number(view.data(v)))}"]
+            ref = box.id if len(box.rows) == 1 and not box.header else f"{box.id}:r{k}"
+            has_grad = grads and not all(view.roles.get(v) == "target" for v in row.values)
+            if has_grad:
+                grad_texts[ref] = f"grad {_numbers(row.values, grad_of)}"
+                cells.append(grad_texts[ref])
+            notes = [style.note[v] for v in row.values if v in style.note]
+            if notes:
+                cells.append(notes[0] if len(row.values) == 1 else f"{len(notes)} checked")
+            fill = next((style.fill[m] for m in row.members if m in style.fill), row.fill)
+            emphasised = emphasised or any(m in style.emphasis for m in row.members)
+            rows.append((row.title, cells, fill))
+        width = max(len(cells) + bool(title) for title, cells, _ in rows)
+        for k, (title, cells, _) in enumerate(rows):
+            ref = box.id if len(box.rows) == 1 and not box.header else f"{box.id}:r{k}"
+            cells_of[ref] = (box.id, cell, width, grads_seen if ref in grad_texts else -1)
+            grads_seen += ref in grad_texts
+            cell += width
+        attrs = {"label": _table(box.header, rows, emphasised, len(box.rows) > 1 or bool(box.header)),
+                 "shape": "plaintext", "margin": "0"}
+        if ids:
+            attrs["id"] = f"{ids}{box.id}"
+        statements.append((box.path, box.id, attrs))
+    position = {v: k for k, v in enumerate(order)}
+    group_edges: dict = {}  # (source, row) -> index of the one edge drawn between them
+    for box in boxes:
+        for k, row in enumerate(box.rows):
+            if not row.grouped:
+                continue  # one Value: its operation is drawn as an ellipse, below
+            ref = item_of[next(iter(row.members))]
+            for m in sorted(row.members, key=position.get):
+                op = view.operations.get(m)
+                for e in (op.edges if op else ()):
+                    src = item(e.source)
+                    if src is None or src == ref:
+                        continue
+                    if (src, ref) not in group_edges:
+                        group_edges[(src, ref)] = len(edges)
+                        edge(src, ref, e.key, None)
+                    elif ids:  # one drawn edge carries several engine edges
+                        edge_ids.setdefault(e.key, []).append(edges[group_edges[(src, ref)]][2]["id"])
+    for box in boxes:
+        for row in box.rows:
+            if row.grouped:
+                continue
+            v = row.values[0]
+            if not v.parents:
+                continue
+            vid = item_of[v]
+            op = view.operations[v]
+            path = box.path
+            hot = any(e.key in style.edge_color for e in op.edges)
+            op_id = f"{vid}_op"
+            if not fused and _is_linear(v):
+                _expand_linear(v, vid, op_id, path, item, edge, op_node, statements, number,
+                               grad_of, grads, style)
+            else:
+                op_node(op_id, op.text, hot, path)
+                for e in op.edges:
+                    src = item(e.source)
+                    if src is not None:
+                        edge(src, op_id, e.key, number(e.local_grad))
+            edges.append((op_id, vid, {"color": HIGHLIGHT_EDGE, "penwidth": "2.2"}
+                          if v in style.fill and hot else {}))
+    rank_groups, invisible = _ordering(view, boxes, item)
+    if len(statements) > MAX_DRAWABLE:
+        where = "backward_frames" if ids else "draw_graph"
+        fix = ("collapse='layer' (or 'neuron') draws one box per layer (or neuron), "
+               if view.neurons and collapse != "layer" else "")
+        raise ValueError(f"{where}: {len(statements):,} boxes and operations are more than Graphviz "
+                         f"lays out in reasonable time (MAX_DRAWABLE = {MAX_DRAWABLE:,}); {fix}"
+                         "or draw a smaller part of the graph (the loss of one sample, say)")
     dot = graphviz.Digraph("computation_graph")
     dot.attr(rankdir=rankdir, fontname=_FONT)
     dot.attr("node", fontname=_FONT, fontsize="11")
     dot.attr("edge", fontname=_FONT, arrowsize="0.7")
-    _add_nodes(dot, statements, model)
+    _add_nodes(dot, statements, rank_groups)
     for src, dst, attrs in edges:
-        dot.edge(src, dst, **attrs)
-    return dot
+        dot.edge(_port(src, "o", rankdir), _port(dst, "i", rankdir), **attrs)
+    for src, dst in invisible:
+        dot.edge(src, dst, style="invis")
+    for v in view.order:  # a folded Value is found at the box of what shows it
+        if v not in item_of and view.folded_into.get(v) in item_of:
+            item_of[v] = item_of[view.folded_into[v]]
+    return Drawing(dot, item_of, edge_ids, grad_texts, cells_of)
+
+
+def _port(ref: str, side: str, rankdir: str) -> str:
+    """A row of a table as the end of an edge: its first cell ('i') or its last ('o'), on the
+    side facing the way the graph reads (left to right: in at the west, out at the east)."""
+    if ":r" not in ref:
+        return ref
+    box, row = ref.split(":r")
+    compass = {("LR", "i"): ":w", ("LR", "o"): ":e", ("RL", "i"): ":e", ("RL", "o"): ":w"}
+    return f"{box}:{side}{row}{compass.get((rankdir, side), '')}"
+
+
+def _layer_title(view: GraphView, layer: int) -> str:
+    n = view.layer_size(layer)
+    return f"Layer {layer} ({n} neuron{'s' if n != 1 else ''})"
+
+
+def _ordering(view: GraphView, boxes: list[_Box], item) -> tuple[list, list]:
+    """What keeps a network drawing in reading order: the inputs held in the first column,
+    and invisible edges that put a layer's parameters after its inputs (so that layers stand
+    side by side instead of in a staircase)."""
+    inputs = [x for n in view.neurons if n.layer == 0 for x in n.inputs if not x.parents]
+    first = list(dict.fromkeys(i.split(":")[0] for i in map(item, inputs) if i is not None))
+    groups = [((), "source", first)] if first else []
+    invisible = []
+    tables = {box.rows[0].values[0]: box.id for box in boxes if box.id.startswith("p")}
+    for n in view.neurons:
+        if n.weights and n.weights[0] in tables and n.inputs:
+            source = item(n.inputs[0])
+            if source is not None:
+                invisible.append((source, tables[n.weights[0]]))
+                del tables[n.weights[0]]
+    return groups, invisible
+
+
+def _clusters(view: GraphView) -> dict:
+    """Value -> its cluster path: (layer title, neuron title) for a neuron's Values and
+    parameters, the owning module's name for any other parameter."""
+    where: dict = {}
+    for n in view.neurons:
+        path = (_layer_title(view, n.layer), f"neuron {n.index}")
+        for v in (*n.weights, n.bias, n.linear, n.activation):
+            if v is not None and v not in where and (v.parents or v in view.parameter_names
+                                                     or v is n.linear):
+                where[v] = path
+    for v, name in view.parameter_names.items():
+        if v not in where:
+            parts = name.split(".")
+            while parts and parts[-1].isdigit():
+                parts.pop()
+            if len(parts) > 1:
+                where[v] = (".".join(parts[:-1]),)
+    return where
+
+
+def _is_linear(v: Value) -> bool:
+    return ops.primitive_of(v) is ops.LINEAR
 
 
 def _expand_linear(v, vid, op_id, path, item, edge, op_node, statements, number, grad_of, grads,
@@ -552,8 +741,9 @@ def _expand_linear(v, vid, op_id, path, item, edge, op_node, statements, number,
         edge(item(b), op_id, (v, 2 * n), "1")
 
 
-def _add_nodes(dot, statements: list, model) -> None:
-    """Add node statements to ``dot``, each inside its (nested) cluster."""
+def _add_nodes(dot, statements: list, rank_groups: list) -> None:
+    """Add node statements to ``dot``, each inside its (nested) cluster, and hold each rank
+    group in one column, in order (a chain of invisible edges inside ``rank=same``)."""
     import graphviz
 
     tree: dict = {}  # cluster path -> list of (node id, attrs); insertion order is first use
@@ -561,17 +751,24 @@ def _add_nodes(dot, statements: list, model) -> None:
         for k in range(len(path) + 1):
             tree.setdefault(path[:k], [])
         tree[path].append((node_id, attrs))
+    ranks: dict = {}
+    for path, rank, ids in rank_groups:
+        ranks.setdefault(path if path in tree else (), []).append((rank, ids))
     numbers = {path: k for k, path in enumerate(p for p in tree if p)}
 
     def build(graph, path: tuple) -> None:
         for node_id, attrs in tree[path]:
             graph.node(node_id, **attrs)
+        for rank, ids in ranks.get(path, ()):
+            with graph.subgraph() as column:
+                column.attr(rank=rank)
+                for node_id in ids:
+                    column.node(node_id)
         for sub in tree:
             if len(sub) == len(path) + 1 and sub[:len(path)] == path:
                 cluster = graphviz.Digraph(f"cluster_{numbers[sub]}")
-                title = _cluster_title(model, sub[-1], sub[:-1])
-                cluster.attr(label=f"<{_escape(title)}>", style="rounded", color="#999999",
-                             fontsize="10", labeljust="l")
+                cluster.attr(label=f"<{_escape(sub[-1], MAX_LABEL)}>", style="rounded",
+                             color="#999999", fontsize="10", labeljust="l")
                 build(cluster, sub)
                 graph.subgraph(cluster)
 

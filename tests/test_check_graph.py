@@ -219,3 +219,89 @@ def test_report_prints_as_a_table_and_as_html():
     assert lines[2].split()[0] == "x" and lines[2].split()[-1] == "ok"
     assert report._repr_html_().startswith('<table class="chainrule-check">')
     assert math.isclose(report[0].numeric, 2 * x.data, rel_tol=1e-6)
+
+
+# -- check_graph(fn, inputs): the function run again, so hand-made nodes are checked too -------
+
+def cube_by_hand(slope):
+    """x³ made by hand with Value(data, parents, local_grads): no forward rule in the table."""
+    def cube(x):
+        return Value(x.data ** 3, (x,), (slope(x.data),), op="cube")
+    return cube
+
+
+def network_with(cube):
+    def f(a, b):
+        return cube(a * b) + b.tanh()
+    return f
+
+
+def red_boxes(dot) -> list[list[str]]:
+    return [texts for fills, texts in svg_nodes(dot).values() if MISMATCH_FILL in fills]
+
+
+def test_a_wrong_derivative_made_by_hand_inside_a_function_is_found_and_drawn_red():
+    from autograd.graph import MISMATCH_EDGE, check_graph as check_and_draw
+    f = network_with(cube_by_hand(lambda x: 3 * x))  # d/dx x³ is 3x², not 3x
+    report = check_and_draw(f, [0.5, 3.0])
+    assert not report.ok
+    a, b = (r.node for r in report)
+    assert (a.label, b.label) == ("a", "b")  # the inputs are named after f's parameters
+    ab = 0.5 * 3.0
+    assert report.by_node[a].numeric == pytest.approx(3 * ab ** 2 * 3.0, rel=1e-6)
+    assert report.by_node[a].analytic == 3 * ab * 3.0
+    [(node, index, given, measured, ok)] = report.local_checks
+    assert str(node.op) == "cube" and given == 3 * ab and measured == pytest.approx(3 * ab ** 2)
+    assert report.suspects == [(node, 0)]
+    dot = report.draw()
+    red = red_boxes(dot)
+    assert sorted(texts[0] for texts in red) == ["a", "b"]
+    assert any(t.startswith(f"numeric {report.by_node[a].numeric:.4g} ≠ grad") for t in red[0] + red[1])
+    assert re.search(rf'label=<cube> color="#c0392b"', dot.source)
+    assert MISMATCH_EDGE in dot.source
+
+
+def test_the_right_derivative_made_by_hand_shows_no_red():
+    from autograd.graph import MISMATCH_EDGE, check_graph as check_and_draw
+    report = check_and_draw(network_with(cube_by_hand(lambda x: 3 * x ** 2)), [0.5, 3.0])
+    assert report.ok and not report.unchecked
+    assert [ok for *_, ok in report.local_checks] == [True]
+    dot = report.draw()
+    assert red_boxes(dot) == [] and MISMATCH_EDGE not in dot.source
+
+
+def test_a_graph_with_a_hand_made_node_is_checked_through_its_function_not_its_graph():
+    f = network_with(cube_by_hand(lambda x: 3 * x ** 2))
+    a, b = Value(0.5, label="a"), Value(3.0, label="b")
+    out = f(a, b)
+    out.backward()
+    assert check_graph(out).by_node[a].ok is None  # the graph cannot be run through `cube`
+    assert check_graph(f, [0.5, 3.0]).ok
+    assert "check_graph(fn, inputs)" in check_graph(out).by_node[a].note
+
+
+def test_draw_check_draws_any_report_and_draw_graph_check_keeps_working():
+    from autograd.graph import draw_check
+    x = Value(3.0, label="x")
+    y = x * x
+    y.backward()
+    assert "numeric 6 ✓" in draw_check(check_graph(y)).source
+    assert "numeric 6 ✓" in draw_graph(y, check=True).source
+    with pytest.raises(TypeError, match="draw_check.*result of check_graph"):
+        draw_check(y)
+
+
+def test_bad_inputs_to_a_checked_function_are_named():
+    f = network_with(cube_by_hand(lambda x: 3 * x ** 2))
+    with pytest.raises(TypeError, match=r"check_graph\(f, inputs\): input 1 must be a finite number"):
+        check_graph(f, [0.5, "3"])
+    with pytest.raises(TypeError, match="inputs must be a list of numbers"):
+        check_graph(f, 0.5)
+    def not_a_value(a, b):
+        return 1.0
+
+    with pytest.raises(TypeError, match="not_a_value must return a Value, got float 1.0"):
+        check_graph(not_a_value, [0.5, 3.0])
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="inputs go with a function"):
+        check_graph(x * x, [1.0])

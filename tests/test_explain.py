@@ -211,3 +211,18 @@ def test_before_any_backward_it_shows_values_and_warns(monkeypatch):
         warnings.simplefilter("error")
         y.backward()
         explain(x)  # no warning once the gradients exist
+
+
+def test_a_networks_weight_is_explained_in_the_names_of_its_network():
+    import nn
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = nn.mse_loss(model([0.5, -1.0]), 1.0)
+    loss.backward()
+    w = model.layers[0].neurons[1].w[0]
+    e = explain(w, model=model)
+    assert e.total == w.grad
+    assert e.chain_rule.text == (
+        "dloss/dW0[1,0] = dloss/derror · derror/dz1[0] · dz1[0]/dh0[1] · dh0[1]/dz0[1] · "
+        "dz0[1]/dW0[1,0] = 2error · 1 · W1[0,1] · (1 - tanh(z0[1])^2) · x[0] = "
+        f"{format_number(w.grad)}")
+    assert r"\frac{\partial \mathrm{loss}}{\partial W^{(0)}_{1,0}}" in e.latex()

@@ -177,37 +177,49 @@ def mlp_loss(batch_size=1):
     return model, loss
 
 
+def layer_title(layer: int, neurons: int) -> str:
+    return f"Layer {layer} ({neurons} neuron{'s' if neurons != 1 else ''})"
+
+
 def test_mlp_graph_groups_each_neuron_inside_its_layer():
     model, loss = mlp_loss()
     source = draw_graph(loss, model=model).source
     where = clusters_of_nodes(source)
+    nodes = node_lines(source)
     order = topological_order(loss)
-    cluster_labels = {tuple(path) for path in where.values() if path}
-    for layer in range(3):
-        assert any(path[0] == f"Layer layers.{layer}" for path in cluster_labels)
     index = {v: f"v{k}" for k, v in enumerate(order)}
-    for name, p in model.named_parameters():
-        layer, neuron = re.match(r"layers\.(\d+)\.neurons\.(\d+)\.", name).groups()
-        assert where[index[p]] == [f"Layer layers.{layer}", f"Neuron neurons.{neuron}"]
-    for layer_index, layer in enumerate(model.layers):
-        for neuron_index, neuron in enumerate(layer.neurons):
-            path = [f"Layer layers.{layer_index}", f"Neuron neurons.{neuron_index}"]
+    for l, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            path = [layer_title(l, len(layer.neurons)), f"neuron {j}"]
+            [table] = [n for n, line in nodes.items() if f"<B>W{l}[{j},0]</B>" in line]
+            assert where[table] == path
+            # one table of the neuron's parameters: its weights in order, then its bias
+            assert re.findall(r"<B>(.*?)</B>", nodes[table]) == \
+                [f"W{l}[{j},{i}]" for i in range(len(neuron.w))] + [f"b{l}[{j}]"]
             linear = next(v for v in order if neuron.w[0] in v.parents)
             assert where[index[linear]] == path
             activations = [v for v in order if v.parents == (linear,)]
             assert all(where[index[a]] == path for a in activations)
     texts = svg_texts(draw_graph(loss, model=model))
-    assert "Layer layers.2" in texts and "Neuron neurons.1" in texts
+    assert "Layer 2 (1 neuron)" in texts and "Layer 0 (3 neurons)" in texts and "neuron 1" in texts
 
 
-def test_collapse_neuron_draws_one_node_per_neuron_application():
+def neuron_rows(source: str) -> list[str]:
+    """The rows of the layer tables at neuron level, one per neuron application."""
+    return re.findall(r"<B>(neuron \d+)  [^<]*</B>", source)
+
+
+def test_collapse_neuron_draws_one_row_per_neuron_application():
     batch = 3
     model, loss = mlp_loss(batch)
     dot = draw_graph(loss, model=model, collapse="neuron")
     nodes = node_lines(dot.source)
-    neurons = [n for n in nodes if re.fullmatch(r"n\d+", n)]
-    assert len(neurons) == batch * (3 + 2 + 1)
-    assert not any(".w." in s or "neurons.0.b" in s for s in nodes.values())  # weights hidden
+    assert len(neuron_rows(dot.source)) == batch * (3 + 2 + 1)
+    # each layer application is one table whose rows are its neurons, in order
+    tables = [re.findall(r"<B>(neuron \d+)  ", s) for s in nodes.values() if "<B>neuron" in s]
+    assert sorted(tables) == sorted([[f"neuron {j}" for j in range(size)]
+                                     for size in (3, 2, 1) for _ in range(batch)])
+    assert not re.search(r"<B>(W\d|b\d)", dot.source)  # weights hidden
     assert len([n for n in nodes if re.fullmatch(r"x\d+", n)]) == batch  # one input box per sample
     svg_of(dot)
 
@@ -217,11 +229,11 @@ def test_a_weight_penalty_is_not_mistaken_for_a_neuron():
     penalty = autograd.sum([p * p * 0.01 for p in model.parameters()])
     total = loss + penalty
     total.backward()
-    nodes = node_lines(draw_graph(total, model=model, collapse="neuron").source)
-    assert len([n for n in nodes if re.fullmatch(r"n\d+", n)]) == 2 * (3 + 2 + 1)
+    source = draw_graph(total, model=model, collapse="neuron").source
+    assert len(neuron_rows(source)) == 2 * (3 + 2 + 1)
     # Every parameter is used by the penalty too, so none can hide inside a neuron.
-    shown = [s for s in nodes.values() if re.search(r"<B>(w\.\d+|b)</B>", s)]
-    assert len(shown) == len(model.parameters())
+    shown = re.findall(r"<B>(W\d\[\d+,\d+\]|b\d\[\d+\])</B>", source)
+    assert len(set(shown)) == len(shown) == len(model.parameters())
 
 
 def test_collapse_layer_draws_one_node_per_layer_application():
@@ -232,7 +244,51 @@ def test_collapse_layer_draws_one_node_per_layer_application():
         layers = [n for n in node_lines(dot.source) if re.fullmatch(r"l\d+", n)]
         assert len(layers) == batch * 3
     texts = svg_texts(draw_graph(loss, model=model, collapse="layer"))
-    assert any(t.startswith("Layer layers.1 (2 neurons)") for t in texts)
+    assert any(t.startswith("Layer 1 (2 neurons)") for t in texts)
+    assert any(t.startswith("Layer 2 (1 neuron)") for t in texts)
+
+
+def test_a_loss_graph_says_target_error_and_mean_and_shows_targets_as_they_are():
+    model = nn.MLP(2, [3, 1], seed=0)
+    targets = [1.0, -0.5]
+    loss = nn.mse_loss([model([0.5, -1.0]), model([1.0, 0.0])], targets)
+    loss.backward()
+    nodes = node_lines(draw_graph(loss, model=model, collapse="layer").source)
+    for s, t in enumerate(targets):
+        [box] = [line for line in nodes.values() if f"<B>target[{s}]</B>" in line]
+        assert f"data {format_number(t)}<" in box  # the target itself, not its negation
+        assert any(f"<B>error[{s}]</B>" in line for line in nodes.values())
+    ops = [re.search(r"label=<([^>]*)>", line).group(1) for n, line in nodes.items()
+           if n.endswith("_op")]
+    assert ops.count("−") == 2 and ops.count("mean") == 1 and "Σ" not in ops
+    assert any("<B>loss</B>" in line for line in nodes.values())
+
+
+def test_subtracting_a_number_is_one_operation_with_the_number_in_it():
+    x = Value(2.0, label="x")
+    y = (x - 1) ** 2
+    y.backward()
+    nodes = node_lines(draw_graph(y).source)
+    ops = sorted(re.search(r"label=<([^>]*)>", line).group(1) for n, line in nodes.items()
+                 if n.endswith("_op"))
+    assert ops == ["**2", "− 1"]
+    assert len(nodes) == 5  # x, x - 1, its square and their two operations: no box for 1 or -1
+    assert not any("data -1<" in line for line in nodes.values())
+
+
+def test_the_inputs_stand_in_front_of_the_first_layer():
+    model = nn.MLP(2, [3, 2, 1], seed=0)
+    x = [Value(0.5, label="x1"), Value(-1.0, label="x2")]
+    loss = nn.mse_loss(model(x), 1.0)
+    loss.backward()
+    dot = draw_graph(loss, model=model)
+    order = topological_order(loss)
+    plain = dot.pipe(format="plain").decode()
+    left = {m.group(1): float(m.group(2)) for m in re.finditer(r"^node (\S+) (\S+) ", plain, re.M)}
+    inputs = [left[f"v{order.index(v)}"] for v in x]
+    everything_else = [at for name, at in left.items() if name not in
+                       {f"v{order.index(v)}" for v in x}]
+    assert max(inputs) < min(everything_else)
 
 
 def test_collapse_rejects_an_unknown_mode():
