@@ -22,6 +22,8 @@ model's ``layers[k].neurons[j].w`` / ``.b``), so they compute the same loss.
 """
 from __future__ import annotations
 
+import numpy as np
+
 import autograd
 from bench.problems import ALPHA, SIZES
 
@@ -164,49 +166,43 @@ def tape_replay_demo(layers, X_rows: list, y: list[float]):
 
 
 class TapeReplayDemo:
-    """chainrule's demo step with ``autograd.tape``: one sample's loss graph recorded
-    once (outside the timed step), then replayed over the whole batch each step.
+    """chainrule's demo step as ``nn.fit(..., replay=True)`` takes it (``nn.train.replay_trainer``):
+    one sample's loss graph recorded once (outside the timed step), then each step the
+    tape forward and backward over the whole batch, the check of one sample against the
+    scalar engine, the penalty and the SGD update on arrays, and the new weights written
+    back into the model's Values.
 
-    The L2 penalty does not depend on the sample, so it stays an ordinary graph.
-    The accuracy is read from the hinge losses: y * score > 0 exactly when loss < 1.
+    The benchmark penalises every parameter (``fit``'s ``l2`` only the weights), so the
+    trainer is given a ``Penalty`` over all 337.  The accuracy is read from the model's
+    outputs: y * score > 0.
     """
 
     library = "chainrule tape replay"
 
     def __init__(self, tape_module, layers, X_rows: list, y: list[float]):
-        self.model, self.optimizer, _ = chainrule_model_and_optimizer()
-        # The gradient comes in two parts on purpose (the replayed data loss, then the
-        # penalty's backward), so the optimizer's "added up twice" warning does not apply.
-        self.optimizer.warn_accumulated_grads = False
-        self.layers = layers
-        self.batch = [[*row, target] for row, target in zip(X_rows, y)]
-        self.reset()
-        model = self.model
+        from nn.train import Penalty, replay_trainer
 
-        def sample_loss(x1, x2, target):
-            return (1 + -target * model([x1, x2])).relu()
-        self.tape = tape_module.Tape.record(sample_loss, self.batch[0], model.parameters(),
-                                            second_sample=self.batch[-1])
+        self.model, self.optimizer, _ = chainrule_model_and_optimizer()
+        _load(self.model, layers)
+        self.trainer = replay_trainer(self.model, np.asarray(X_rows, dtype=float),
+                                      np.asarray(y, dtype=float), loss="hinge",
+                                      optimizer=self.optimizer,
+                                      penalty=Penalty(self.model.parameters(), l2=ALPHA))
+        self.order = list(range(len(X_rows)))
 
     def reset(self) -> None:
-        """Back to the shared initial weights."""
-        _load(self.model, self.layers)
+        """Back to the shared initial weights (and the optimizer's state as it was)."""
+        self.trainer.restore()
 
     def step(self, lr: float) -> tuple[float, float]:
         """One step; returns the loss and accuracy of its forward pass."""
-        model, optimizer = self.model, self.optimizer
-        optimizer.zero_grad()
-        losses = self.tape.forward(self.batch)
-        self.tape.accumulate_grads(1.0 / len(losses))
-        reg_loss = ALPHA * autograd.sum([p * p for p in model.parameters()])
-        reg_loss.backward()
-        optimizer.lr = lr
-        optimizer.step()
-        return float(losses.mean()) + reg_loss.data, float((losses < 1.0).mean())
+        self.optimizer.lr = lr
+        loss, accuracy = self.trainer.train_epoch(self.order, len(self.order), 0)
+        return loss, accuracy
 
     def gradients(self) -> list[float]:
         """Parameter gradients in the canonical order (layer, neuron, w then b)."""
-        return [p.grad for p in self.model.parameters()]
+        return self.trainer.grads.tolist()
 
 
 # -- stand-ins until nn provides MLP and SGD --------------------------------------

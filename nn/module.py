@@ -11,6 +11,13 @@ gives each parameter a dotted name that says where it lives::
 Nothing has to be registered by hand.  Attributes whose name starts with ``_``
 are private and never searched, so a model can keep caches there.
 
+The walk runs once: ``parameters()`` and ``named_parameters()`` keep its result
+and hand out copies of it, which costs next to nothing however often an
+optimizer, ``fit`` or a learner asks.  The kept list is thrown away when the
+structure may have changed: whenever a public attribute of any Module is set or
+deleted, and whenever a list the walk went through (``layers``, ``w``, ...) no
+longer holds the same objects (``model.layers.append(...)``, ``neuron.w[0] = v``).
+
 When a Module's constructor returns, each parameter's ``label`` is set to its
 dotted name (so graph drawings read ``w.0`` or ``layers.1.neurons.0.b``).  A
 model built inside a bigger one is relabelled when the bigger one's constructor
@@ -35,12 +42,17 @@ put saved weights into a model you already have, use
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 import json
 import math
 import numbers
+import operator
 import os
+import reprlib
 import tempfile
+import threading
 from collections import OrderedDict
 from typing import Any, Iterator, Mapping
 
@@ -49,7 +61,7 @@ import numpy as np
 from autograd import Value, no_grad
 from nn.activations import activation_name
 
-__all__ = ["Module", "load", "FORMAT", "VERSION"]
+__all__ = ["Module", "load", "FORMAT", "VERSION", "require_finite_parameters", "BIAS_NAMES"]
 
 #: The ``"format"`` marker of a chainrule model file, and the file version this code writes.
 FORMAT = "chainrule-model"
@@ -58,6 +70,29 @@ VERSION = 1
 # Every Module subclass by class name, filled in as classes are defined: this is
 # how ``load`` turns the ``"class"`` written in a file back into a class.
 _CLASSES: dict[str, type] = {}
+
+#: The attribute names that hold biases: penalties (``fit``'s ``l1``, ``l2``) leave these out.
+BIAS_NAMES = ("b", "bias", "biases", "intercept")
+
+# A new number each time a public attribute of any Module is set or deleted; a kept
+# parameter list remembers the number it was made at.  (A count, not a flag per
+# module: a change inside a child must reach every model that contains it.)
+_structure_changes = itertools.count()
+_structure_version = next(_structure_changes)
+
+
+class _LoadBudget(threading.local):
+    """While ``load`` rebuilds a model in this thread: the parameters it may still attach."""
+
+    limit: int | None = None      # the number of weights in the file; None: no load running
+    attached: set = set()         # ids of the Values attached so far (a shared one counts once)
+
+
+_load_budget = _LoadBudget()
+
+
+class _TooManyParameters(Exception):
+    """Raised inside a constructor when the model outgrows the weights of the file being loaded."""
 
 
 class Module:
@@ -102,6 +137,16 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if not name.startswith("_"):
+            _structure_changed(value)
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        if not name.startswith("_"):
+            _structure_changed(None)
+
     # -- parameters --------------------------------------------------------------
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, in the order the attributes were set.
@@ -112,13 +157,7 @@ class Module:
         >>> [name for name, _ in Neuron(2).named_parameters()]
         ['w.0', 'w.1', 'b']
         """
-        result, seen = [], set()
-        for name, value in _public_attributes(self):
-            for dotted, p in _named_values(name, value):
-                if p not in seen:
-                    seen.add(p)
-                    result.append((dotted, p))
-        return result
+        return list(self._parameter_walk().named)
 
     def parameters(self) -> list[Value]:
         """Every parameter (a Value the optimizer changes), in a stable order.
@@ -127,7 +166,29 @@ class Module:
         >>> len(Neuron(3).parameters())
         4
         """
-        return [p for _, p in self.named_parameters()]
+        return list(self._parameter_walk().parameters)
+
+    def weight_parameters(self) -> list[Value]:
+        """The parameters a weight penalty shrinks (``fit``'s ``l1`` and ``l2``): all but biases.
+
+        A bias is held by an attribute named ``b``, ``bias``, ``biases`` or
+        ``intercept`` (``BIAS_NAMES``).  A bias only shifts a unit's output, it
+        does not scale an input, so shrinking it toward 0 makes the model no
+        smoother -- only worse at fitting an offset.  A Module that names its
+        biases otherwise can define this method.
+
+        >>> from nn import Neuron
+        >>> [p.label for p in Neuron(2).weight_parameters()]
+        ['w.0', 'w.1']
+        """
+        return [p for name, p in self.named_parameters() if not _is_bias(name)]
+
+    def _parameter_walk(self) -> _ParameterWalk:
+        """The kept result of walking the attributes, walked again if the structure changed."""
+        walk = self.__dict__.get("_parameter_cache")
+        if walk is None or not walk.is_current():
+            walk = self._parameter_cache = _ParameterWalk(self)
+        return walk
 
     def num_parameters(self) -> int:
         """How many numbers training adjusts.
@@ -137,6 +198,20 @@ class Module:
         13
         """
         return len(self.named_parameters())
+
+    @classmethod
+    def num_parameters_for(cls, config: Mapping[str, Any]) -> int | None:
+        """How many parameters ``cls(**config)`` would have, without building it; None if unknown.
+
+        ``load`` compares it with the weights in the file before building
+        anything.  A class that can count from its constructor arguments defines
+        it; the default None means "build and see" (``load`` then stops building
+        as soon as the model outgrows the file).
+
+        >>> Module.num_parameters_for({'nin': 2}) is None
+        True
+        """
+        return None
 
     def named_children(self) -> list[tuple[str, Module]]:
         """The Modules directly inside this one, with their names (``layers.0``, ...).
@@ -305,7 +380,9 @@ class Module:
         >>> MLP(2, [3, 1], seed=0).predict([[0.0, 0.0], [1.0, 2.0]]).shape
         (2,)
         """
-        rows = as_rows(X, getattr(self, "nin", None), f"predict of {_short_repr(self)}")
+        where = f"predict of {_short_repr(self)}"
+        rows = as_rows(X, getattr(self, "nin", None), where)
+        require_finite_parameters(self, where)
         with no_grad():
             outputs = [self(row) for row in rows]
         return outputs_to_array(outputs, getattr(self, "nout", None))
@@ -380,7 +457,11 @@ def load(path: str | os.PathLike) -> Module:
 
     Raises ValueError naming the file and the problem when it is not JSON, not a
     chainrule model file, of an unknown version or class, or when its weights do
-    not match the architecture it describes.
+    not match the architecture it describes.  The architecture's size is checked
+    against the weights present before the model is built (``num_parameters_for``)
+    or, for a class that cannot tell, while it is built (it stops once the model
+    holds twice the file's weights and a thousand more): a small file asking for
+    a huge model is refused at once, not after minutes of building it.
 
     >>> import json, os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), 'model.json')
@@ -400,6 +481,18 @@ def load(path: str | os.PathLike) -> Module:
                          "model files are JSON, never pickle)") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{where} is not valid JSON ({error})") from None
+    except RecursionError:
+        raise ValueError(f"{where} is not a chainrule model file (its JSON is nested too "
+                         "deeply to read; a model file is a few levels deep)") from None
+    try:
+        return _model_from_document(document, where)
+    except RecursionError:
+        # a config nested just shallowly enough to parse can still be too deep to use
+        raise ValueError(f"{where}: its config is nested too deeply to rebuild a model "
+                         "from it") from None
+
+
+def _model_from_document(document: Any, where: str) -> Module:
     if not isinstance(document, dict):
         raise ValueError(f"{where} is not a chainrule model file "
                          f"(expected a JSON object, got {type(document).__name__})")
@@ -408,32 +501,57 @@ def load(path: str | os.PathLike) -> Module:
             raise ValueError(f"{where} is not a chainrule model file (missing key {key!r})")
     if document["format"] != FORMAT:
         raise ValueError(f"{where} is not a chainrule model file "
-                         f"(format is {document['format']!r}, expected {FORMAT!r})")
+                         f"(format is {_quote(document['format'])}, expected {FORMAT!r})")
     version = document["version"]
     if type(version) is not int or not 1 <= version <= VERSION:
-        raise ValueError(f"{where} has version {version!r}, but this chainrule reads model files "
-                         f"of version {VERSION}")
+        raise ValueError(f"{where} has version {_quote(version)}, but this chainrule reads model "
+                         f"files of version {VERSION}")
     class_name = document["class"]
     cls = _CLASSES.get(class_name) if isinstance(class_name, str) else None
     if cls is None:
         known = ", ".join(sorted(_CLASSES))
-        raise ValueError(f"{where} holds a model of class {class_name!r}, which is not a known "
-                         f"nn.Module (known: {known}); define or import that class before loading")
+        raise ValueError(f"{where} holds a model of class {_quote(class_name)}, which is not a "
+                         f"known nn.Module (known: {known}); define or import that class before "
+                         "loading")
     config, weights = document["config"], document["weights"]
     if not isinstance(config, dict):
         raise ValueError(f"{where}: 'config' must be a JSON object, got {type(config).__name__}")
     if not isinstance(weights, dict):
         raise ValueError(f"{where}: 'weights' must be a JSON object, got {type(weights).__name__}")
+    rebuild_error = f"{where}: cannot rebuild {class_name} from its config {_quote(config)}"
     try:
-        model = cls(**config)
+        expected = cls.num_parameters_for(config)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{where}: cannot rebuild {class_name} from its config {config!r}: "
-                         f"{error}") from None
+        raise ValueError(f"{rebuild_error}: {error}") from None
+    # Far more parameters than the file holds: refuse before building (a tiny file must not
+    # make load build a huge model).  A near miss is built and reported key by key below.
+    if expected is not None and expected > 2 * len(weights) + 1000:
+        raise ValueError(f"{where}: its config {_quote(config)} describes a {class_name} model "
+                         f"with {expected:,} parameters, but the file holds {len(weights):,} "
+                         "weights, so it was not built; the file is damaged or was not written "
+                         "by save()")
+    try:
+        # Room for a near miss, which load_state_dict then reports key by key (which names
+        # are missing); far beyond the file's weights, the build stops.
+        with _parameter_budget(2 * len(weights) + 1000):
+            model = cls(**config)
+    except _TooManyParameters:
+        raise ValueError(f"{where}: its config {_quote(config)} asks for a {class_name} model "
+                         f"with far more parameters than the {len(weights):,} weights the file "
+                         "holds, so it was not built; the file is damaged or was not written by "
+                         "save()") from None
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{rebuild_error}: {error}") from None
     try:
         model.load_state_dict(weights)
     except ValueError as error:
         raise ValueError(f"{where}: its weights do not match {_short_repr(model)}: {error}") from None
     return model
+
+
+def _quote(value: Any) -> str:
+    """A value read from a file, for an error message: short, and safe however deeply nested."""
+    return reprlib.repr(value)
 
 
 # -- helpers shared with layers.py and train.py ------------------------------------------
@@ -478,20 +596,113 @@ def _number(v) -> float:
     return v.data if isinstance(v, Value) else float(v)
 
 
+def require_finite_parameters(model: Module, where: str) -> None:
+    """Raise ValueError naming the first parameter that is NaN or inf.
+
+    A weight set by hand to NaN would make every output NaN without a word.
+
+    >>> from nn import Neuron
+    >>> n = Neuron(1); n.b.data = float('nan')
+    >>> require_finite_parameters(n, 'predict')
+    Traceback (most recent call last):
+    ...
+    ValueError: predict: parameter 'b' is nan; a weight that is not a finite number ...
+    """
+    for name, p in model.named_parameters():
+        if not math.isfinite(p.data):
+            raise ValueError(f"{where}: parameter {name!r} is {p.data!r}; a weight that is not a "
+                             f"finite number makes every output nan. Set it to a number "
+                             "(model.load_state_dict(...)) or build the model again")
+
+
+class _ParameterWalk:
+    """One walk of a module's attributes: its named parameters, and what to check it by.
+
+    ``lists`` are the lists the walk went through and ``copies`` what they held:
+    comparing the two (item by item, by identity, in C) tells whether an item was
+    added, removed or replaced since.
+    """
+
+    def __init__(self, module: Module):
+        self.version = _structure_version
+        self.lists: list[list] = []
+        named, seen = [], set()
+        for dotted, p in _named_values("", module, self.lists):
+            if p not in seen:
+                seen.add(p)
+                named.append((dotted, p))
+        self.copies = [list(items) for items in self.lists]
+        self.named = named
+        self.parameters = [p for _, p in named]
+
+    def is_current(self) -> bool:
+        return (self.version == _structure_version
+                and all(map(operator.eq, self.lists, self.copies)))
+
+    def __getstate__(self) -> dict:
+        # A pickled or copied walk is never current: another process counts changes on its
+        # own, and its count could match this one's by chance.
+        return {**vars(self), "version": -1}
+
+
+def _is_bias(dotted_name: str) -> bool:
+    """True when the attribute holding the parameter (the last part that is not an index)
+    is one of BIAS_NAMES: ``layers.0.neurons.3.b`` is a bias, ``...w.1`` is not."""
+    parts = [part for part in dotted_name.split(".") if not part.isdigit()]
+    return bool(parts) and parts[-1] in BIAS_NAMES
+
+
+def _structure_changed(value: Any) -> None:
+    global _structure_version
+    _structure_version = next(_structure_changes)
+    if _load_budget.limit is not None:
+        # load() is rebuilding a model: stop as soon as it holds more parameters than
+        # the file has weights, rather than after building all of a huge one.
+        attached = _load_budget.attached
+        attached.update(id(v) for v in _values_in(value))
+        if len(attached) > _load_budget.limit:
+            raise _TooManyParameters(len(attached))
+
+
+def _values_in(value: Any) -> Iterator[Value]:
+    """The Values in an attribute, outside of any Module (a Module counted its own when built)."""
+    if isinstance(value, Value):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _values_in(item)
+
+
+@contextlib.contextmanager
+def _parameter_budget(limit: int) -> Iterator[None]:
+    previous = _load_budget.limit, _load_budget.attached
+    _load_budget.limit, _load_budget.attached = limit, set()
+    try:
+        yield
+    finally:
+        _load_budget.limit, _load_budget.attached = previous
+
+
 def _public_attributes(module: Module) -> Iterator[tuple[str, Any]]:
     return ((name, value) for name, value in vars(module).items() if not name.startswith("_"))
 
 
-def _named_values(prefix: str, value: Any) -> Iterator[tuple[str, Value]]:
-    """The parameters inside one attribute: a Value, a Module, or a (nested) list of them."""
+def _named_values(prefix: str, value: Any, lists: list) -> Iterator[tuple[str, Value]]:
+    """The parameters inside one attribute: a Value, a Module, or a (nested) list of them.
+
+    Every list gone through is added to ``lists``.
+    """
+    dot = "." if prefix else ""
     if isinstance(value, Value):
         yield prefix, value
     elif isinstance(value, Module):
-        for name, p in value.named_parameters():
-            yield f"{prefix}.{name}", p
+        for name, item in _public_attributes(value):
+            yield from _named_values(f"{prefix}{dot}{name}", item, lists)
     elif isinstance(value, (list, tuple)):
+        if isinstance(value, list):
+            lists.append(value)
         for i, item in enumerate(value):
-            yield from _named_values(f"{prefix}.{i}", item)
+            yield from _named_values(f"{prefix}{dot}{i}", item, lists)
 
 
 def _finite_number(x: Any, where: str, name: str) -> float:

@@ -18,6 +18,15 @@ the same numbers.  The per-parameter memory (momentum, running averages) lives i
 ``optimizer.state`` under PyTorch's names, one float per parameter, and
 ``state_dict()`` / ``load_state_dict()`` save and restore it as plain JSON-able data.
 
+Each optimizer also writes its rule once more over numpy arrays (``_update_arrays``):
+``array_step(values, grads)`` moves every parameter at once, for training by tape
+replay (``fit(..., replay=True)``), where the parameters live in one array.  The
+two rules do the same float operations in the same order, and the tests check
+that they give the same numbers.
+
+A step is all or nothing: if an update would make a weight or a buffer inf or
+NaN (a learning rate far too large), the step raises before anything changes.
+
 >>> from autograd import Value
 >>> x = Value(3.0)
 >>> opt = SGD([x], lr=0.1)
@@ -31,7 +40,10 @@ the same numbers.  The per-parameter memory (momentum, running averages) lives i
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable, Optional
+import numbers
+from typing import Callable, Iterable, Mapping, Optional
+
+import numpy as np
 
 from autograd import Value, enable_grad
 from autograd.backward import last_backward
@@ -74,6 +86,31 @@ def _check(condition: bool, where: str, message: str) -> None:
         raise ValueError(f"{where}: {message}")
 
 
+def _check_setting(where: str, name: str, value, minimum: float = 0.0,
+                   below: float | None = None) -> None:
+    """A numeric setting must be a finite real number in its range.
+
+    inf passes ``value >= 0``, and one step with it writes inf or NaN into every
+    weight, so finiteness is checked with the range.
+    """
+    ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
+          and math.isfinite(value) and value >= minimum and (below is None or value < below))
+    if not ok:
+        wanted = (f" in [{minimum:g}, {below:g})" if below is not None
+                  else f" >= {minimum:g}" if math.isfinite(minimum) else "")
+        raise ValueError(f"{where}: invalid {name}={value!r} (must be a finite number{wanted})")
+
+
+def _first_non_finite(values) -> int | None:
+    """The index of the first inf or NaN in a list or an array of floats, or None."""
+    if isinstance(values, np.ndarray):
+        finite = np.isfinite(values)
+        return None if finite.all() else int(np.argmin(finite))
+    if all(map(math.isfinite, values)):
+        return None
+    return next(i for i, v in enumerate(values) if not math.isfinite(v))
+
+
 class Optimizer:
     """The shared machinery: parameters, ``lr``, ``zero_grad``, ``step``, state saving.
 
@@ -95,8 +132,26 @@ class Optimizer:
             setattr(self, name, value)
         self._validate()
         self.step_count = 0  # steps taken so far (PyTorch keeps it as state['step'])
-        self.state: dict[str, list[float]] = {
-            name: [self._initial_buffer_value(name)] * len(self.params) for name in self.buffers}
+        self.state = {name: [self._initial_buffer_value(name)] * len(self.params)
+                      for name in self.buffers}
+
+    @property
+    def state(self) -> dict[str, list[float]]:
+        """The per-parameter buffers, by PyTorch's names: ``state[name][i]`` is ``params[i]``'s.
+
+        >>> SGD([Value(1.0), Value(2.0)], lr=0.1, momentum=0.9).state
+        {'momentum_buffer': [0.0, 0.0]}
+        """
+        if self._buffer_arrays is not None:
+            # array_step() ran last: its arrays are the current buffers.  They become
+            # lists again only when someone looks, so replayed steps never convert.
+            self._state = {name: values.tolist() for name, values in self._buffer_arrays.items()}
+            self._buffer_arrays = None
+        return self._state
+
+    @state.setter
+    def state(self, buffers: dict[str, list[float]]) -> None:
+        self._state, self._buffer_arrays = buffers, None
 
     # -- settings ----------------------------------------------------------------
     @property
@@ -106,9 +161,10 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0.0:
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                or not math.isfinite(value) or not value >= 0.0):
             raise ValueError(f"{type(self).__name__}: invalid learning rate lr={value!r} "
-                             "(must be a number >= 0)")
+                             "(must be a finite number >= 0)")
         self._lr = float(value)
 
     def _validate(self) -> None:
@@ -135,7 +191,9 @@ class Optimizer:
         """Update every parameter from its ``grad``; returns ``closure()`` if one is given.
 
         As in PyTorch, ``closure`` (optional) recomputes the loss and calls
-        ``backward()``; it runs before the update.
+        ``backward()``; it runs before the update.  A gradient that is not finite,
+        or an update that would make a weight or a buffer inf or NaN, raises
+        FloatingPointError and leaves every parameter and buffer as it was.
         """
         loss = None
         if closure is not None:
@@ -144,19 +202,92 @@ class Optimizer:
         for i, p in enumerate(self.params):
             # Checked before anything moves, so a bad gradient leaves the model unchanged.
             if not math.isfinite(p.grad):
-                name = f" ({p.label})" if p.label else ""
                 raise FloatingPointError(
-                    f"{type(self).__name__}.step: parameter {i}{name} has gradient {p.grad!r}; "
-                    "the loss overflowed or was NaN -- try a smaller learning rate")
+                    f"{type(self).__name__}.step: parameter {i}{self._label(i)} has gradient "
+                    f"{p.grad!r}; the loss overflowed or was NaN -- try a smaller learning rate")
         if self.warn_accumulated_grads:
             self._warn_if_accumulated()
+        # _update writes the buffers in place, so keep a copy to put back if the step is refused.
+        previous = {name: list(values) for name, values in self.state.items()}
         self.step_count += 1
-        for i, p in enumerate(self.params):
-            p.data = self._update(i, p.data, p.grad)
+        new_values = [self._update(i, p.data, p.grad) for i, p in enumerate(self.params)]
+        problem = self._non_finite(new_values, self.state)
+        if problem is not None:
+            self.step_count -= 1
+            self.state = previous
+            i, what = problem
+            raise self._overflow(what, self.params[i].data, self.params[i].grad)
+        for p, x in zip(self.params, new_values):
+            p.data = x
         return loss
+
+    def array_step(self, values: np.ndarray, grads: np.ndarray) -> np.ndarray:
+        """The update of ``step()`` on arrays: ``values[i]``, ``grads[i]`` belong to ``params[i]``.
+
+        Returns the new values and changes no Value: the caller (training by tape
+        replay) keeps the parameters in an array and writes them back itself.  The
+        buffers, the step count and the checks are those of ``step()``, which
+        gives the same numbers.
+
+        >>> x = Value(1.0)
+        >>> SGD([x], lr=0.1).array_step(np.array([1.0]), np.array([0.5])).tolist(), x.data
+        ([0.95], 1.0)
+        """
+        where = f"{type(self).__name__}.array_step"
+        values, grads = np.asarray(values, dtype=float), np.asarray(grads, dtype=float)
+        if values.shape != (len(self.params),) or grads.shape != values.shape:
+            raise ValueError(f"{where}: expected values and grads of shape ({len(self.params)},), "
+                             f"one per parameter, got {values.shape} and {grads.shape}")
+        bad = _first_non_finite(grads)
+        if bad is not None:
+            raise FloatingPointError(
+                f"{where}: parameter {bad}{self._label(bad)} has gradient {float(grads[bad])!r}; "
+                "the loss overflowed or was NaN -- try a smaller learning rate")
+        if self._buffer_arrays is None:
+            self._buffer_arrays = {name: np.array(values, dtype=float)
+                                   for name, values in self._state.items()}
+        # _update_arrays assigns new arrays and never writes into these, so a refused
+        # step leaves the current buffers as they are.
+        buffers = dict(self._buffer_arrays)
+        self.step_count += 1
+        new_values = self._update_arrays(values, grads, buffers)
+        problem = self._non_finite(new_values, buffers)
+        if problem is not None:
+            self.step_count -= 1
+            i, what = problem
+            raise self._overflow(what, float(values[i]), float(grads[i]))
+        self._buffer_arrays = buffers
+        return new_values
+
+    def _label(self, i: int) -> str:
+        label = self.params[i].label
+        return f" ({label})" if label else ""
+
+    def _non_finite(self, new_values, buffers: Mapping) -> tuple[int, str] | None:
+        """(index, what) for the first new value or buffer entry that is inf or NaN, or None."""
+        bad = _first_non_finite(new_values)
+        if bad is not None:
+            return bad, f"parameter {bad}{self._label(bad)} {float(new_values[bad])!r}"
+        for name, buffer in buffers.items():
+            bad = _first_non_finite(buffer)
+            if bad is not None:
+                label = self._label(bad)
+                return bad, f"the {name} of parameter {bad}{label} {float(buffer[bad])!r}"
+        return None
+
+    def _overflow(self, what: str, value: float, grad: float) -> FloatingPointError:
+        return FloatingPointError(
+            f"{type(self).__name__}.step: this step would make {what} (its value is {value!r}, "
+            f"its gradient {grad!r}); nothing was changed. The update overflowed: try a smaller "
+            f"learning rate (lr={self.lr!r})")
 
     def _update(self, i: int, x: float, g: float) -> float:
         raise NotImplementedError
+
+    def _update_arrays(self, x: np.ndarray, g: np.ndarray, buffers: dict) -> np.ndarray:
+        """``_update`` over arrays of every parameter; assigns new arrays to ``buffers``."""
+        raise NotImplementedError(f"{type(self).__name__} has no array rule (_update_arrays), "
+                                  "so it cannot train by replay; use step()")
 
     def _warn_if_accumulated(self) -> None:
         """Warn when the latest backward() added to parameter gradients that were not 0.
@@ -213,25 +344,70 @@ class Optimizer:
                 "step": self.step_count, "state": {k: list(v) for k, v in self.state.items()}}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore what :meth:`state_dict` returned (for an optimizer over as many params)."""
+        """Restore what :meth:`state_dict` returned (for an optimizer over as many params).
+
+        All or nothing: every entry is checked before anything is set, so a bad
+        one (``betas=(2.0, 0.999)``, a buffer of the wrong length) raises and
+        leaves the optimizer exactly as it was.
+
+        >>> opt = Adam([Value(1.0)], lr=0.1)
+        >>> bad = Adam([Value(1.0)], lr=0.5).state_dict()
+        >>> bad['hyperparameters']['betas'] = [2.0, 0.9]
+        >>> opt.load_state_dict(bad)
+        Traceback (most recent call last):
+        ...
+        ValueError: Adam: invalid beta parameter at index 0: 2.0 (must be in [0, 1))
+        >>> opt.lr, opt.betas
+        (0.1, (0.9, 0.999))
+        """
         where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{where}: expected the dict that state_dict() returns, "
+                            f"got {type(state_dict).__name__}")
         kind = state_dict.get("optimizer")
         if kind != type(self).__name__:
             raise ValueError(f"{where}: this state belongs to a {kind!r} optimizer")
+        for key in ("hyperparameters", "step", "state"):
+            if key not in state_dict:
+                raise ValueError(f"{where}: the state has no {key!r} entry")
+        settings, step, saved = (state_dict["hyperparameters"], state_dict["step"],
+                                 state_dict["state"])
+        if not isinstance(settings, Mapping) or not isinstance(saved, Mapping):
+            raise ValueError(f"{where}: 'hyperparameters' and 'state' must be dicts")
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"{where}: 'step' must be a whole number >= 0, got {step!r}")
+        buffers = {}
         for name in self.buffers:
-            values = state_dict["state"].get(name)
+            values = saved.get(name)
             if values is None:
                 raise ValueError(f"{where}: the state has no buffer {name!r}")
             if len(values) != len(self.params):
                 raise ValueError(f"{where}: buffer {name!r} has {len(values)} values but the "
                                  f"optimizer has {len(self.params)} parameters")
-        for name, value in state_dict["hyperparameters"].items():
+            for i, v in enumerate(values):
+                # type() first: this runs once per parameter, and nearly every entry is a float
+                number = type(v) is float or (isinstance(v, numbers.Real)
+                                              and not isinstance(v, bool))
+                if not number or not math.isfinite(v):
+                    raise ValueError(f"{where}: buffer {name!r} holds {v!r} for parameter {i}; "
+                                     "every entry must be a finite number")
+            buffers[name] = [float(v) for v in values]
+        for name in settings:
             if name not in self.hyperparameters:
                 raise ValueError(f"{where}: unknown setting {name!r}")
-            setattr(self, name, tuple(value) if isinstance(value, list) else value)
-        self._validate()
-        self.step_count = int(state_dict["step"])
-        self.state = {name: [float(v) for v in state_dict["state"][name]] for name in self.buffers}
+        # The settings are checked by setting them (the rules live in _validate and the
+        # lr setter); if one is refused, every one is put back.
+        previous = {name: getattr(self, name) for name in self.hyperparameters}
+        try:
+            for name, value in settings.items():
+                setattr(self, name, tuple(value) if isinstance(value, list) else value)
+            self._validate()
+        except (TypeError, ValueError):
+            for name, value in previous.items():
+                setattr(self, name, value)
+            raise
+        self.step_count = int(step)
+        self.state = buffers
 
     def to_torch(self, torch_params: Iterable) -> "torch.optim.Optimizer":
         """The same optimizer in PyTorch (same settings and buffers) over ``torch_params``.
@@ -268,9 +444,9 @@ class SGD(Optimizer):
 
     def _validate(self) -> None:
         where = "SGD"
-        _check(self.momentum >= 0.0, where, f"invalid momentum={self.momentum!r} (must be >= 0)")
-        _check(self.weight_decay >= 0.0, where,
-               f"invalid weight_decay={self.weight_decay!r} (must be >= 0)")
+        _check_setting(where, "momentum", self.momentum)
+        _check_setting(where, "dampening", self.dampening, minimum=-math.inf)
+        _check_setting(where, "weight_decay", self.weight_decay)
         _check(not self.nesterov or (self.momentum > 0.0 and self.dampening == 0.0), where,
                "nesterov=True needs momentum > 0 and dampening = 0")
 
@@ -281,6 +457,18 @@ class SGD(Optimizer):
             b = self.state["momentum_buffer"]
             b[i] = g if self.step_count == 1 else self.momentum * b[i] + (1.0 - self.dampening) * g
             g = g + self.momentum * b[i] if self.nesterov else b[i]
+        return x - self.lr * g
+
+    def _update_arrays(self, x: np.ndarray, g: np.ndarray, buffers: dict) -> np.ndarray:
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        if self.momentum:
+            b = buffers["momentum_buffer"]
+            # a copy on the first step, as PyTorch clones the gradient: the buffer must
+            # not share the caller's array
+            b = g.copy() if self.step_count == 1 else self.momentum * b + (1.0 - self.dampening) * g
+            buffers["momentum_buffer"] = b
+            g = g + self.momentum * b if self.nesterov else b
         return x - self.lr * g
 
 
@@ -308,12 +496,10 @@ class Adagrad(Optimizer):
 
     def _validate(self) -> None:
         where = "Adagrad"
-        _check(self.lr_decay >= 0.0, where, f"invalid lr_decay={self.lr_decay!r} (must be >= 0)")
-        _check(self.weight_decay >= 0.0, where,
-               f"invalid weight_decay={self.weight_decay!r} (must be >= 0)")
-        _check(self.initial_accumulator_value >= 0.0, where,
-               f"invalid initial_accumulator_value={self.initial_accumulator_value!r} (must be >= 0)")
-        _check(self.eps >= 0.0, where, f"invalid eps={self.eps!r} (must be >= 0)")
+        _check_setting(where, "lr_decay", self.lr_decay)
+        _check_setting(where, "weight_decay", self.weight_decay)
+        _check_setting(where, "initial_accumulator_value", self.initial_accumulator_value)
+        _check_setting(where, "eps", self.eps)
 
     def _initial_buffer_value(self, name: str) -> float:
         return float(self.initial_accumulator_value)
@@ -325,6 +511,13 @@ class Adagrad(Optimizer):
         s = self.state["sum"]
         s[i] += g * g
         return x - clr * (g / (math.sqrt(s[i]) + self.eps))
+
+    def _update_arrays(self, x: np.ndarray, g: np.ndarray, buffers: dict) -> np.ndarray:
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        clr = self.lr / (1.0 + (self.step_count - 1) * self.lr_decay)
+        s = buffers["sum"] = buffers["sum"] + g * g
+        return x - clr * (g / (np.sqrt(s) + self.eps))
 
 
 class RMSprop(Optimizer):
@@ -352,11 +545,10 @@ class RMSprop(Optimizer):
 
     def _validate(self) -> None:
         where = "RMSprop"
-        _check(self.alpha >= 0.0, where, f"invalid alpha={self.alpha!r} (must be >= 0)")
-        _check(self.eps >= 0.0, where, f"invalid eps={self.eps!r} (must be >= 0)")
-        _check(self.momentum >= 0.0, where, f"invalid momentum={self.momentum!r} (must be >= 0)")
-        _check(self.weight_decay >= 0.0, where,
-               f"invalid weight_decay={self.weight_decay!r} (must be >= 0)")
+        _check_setting(where, "alpha", self.alpha)
+        _check_setting(where, "eps", self.eps)
+        _check_setting(where, "momentum", self.momentum)
+        _check_setting(where, "weight_decay", self.weight_decay)
 
     def _update(self, i: int, x: float, g: float) -> float:
         if self.weight_decay:
@@ -375,6 +567,20 @@ class RMSprop(Optimizer):
             b = self.state["momentum_buffer"]
             b[i] = self.momentum * b[i] + g / denom
             return x - self.lr * b[i]
+        return x - self.lr * (g / denom)
+
+    def _update_arrays(self, x: np.ndarray, g: np.ndarray, buffers: dict) -> np.ndarray:
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        v = buffers["square_avg"] = self.alpha * buffers["square_avg"] + (1.0 - self.alpha) * g * g
+        if self.centered:
+            m = buffers["grad_avg"] = self.alpha * buffers["grad_avg"] + (1.0 - self.alpha) * g
+            denom = np.sqrt(np.maximum(v - m * m, 0.0)) + self.eps
+        else:
+            denom = np.sqrt(v) + self.eps
+        if self.momentum > 0.0:
+            b = buffers["momentum_buffer"] = self.momentum * buffers["momentum_buffer"] + g / denom
+            return x - self.lr * b
         return x - self.lr * (g / denom)
 
 
@@ -407,11 +613,11 @@ class Adam(Optimizer):
         _check(len(self.betas) == 2, where,
                f"betas must be a pair (beta1, beta2), got {self.betas!r}")
         for k, beta in enumerate(self.betas):
-            _check(0.0 <= beta < 1.0, where, f"invalid beta parameter at index {k}: {beta!r} "
-                   "(must be in [0, 1))")
-        _check(self.eps >= 0.0, where, f"invalid eps={self.eps!r} (must be >= 0)")
-        _check(self.weight_decay >= 0.0, where,
-               f"invalid weight_decay={self.weight_decay!r} (must be >= 0)")
+            _check(isinstance(beta, numbers.Real) and not isinstance(beta, bool)
+                   and 0.0 <= beta < 1.0, where,
+                   f"invalid beta parameter at index {k}: {beta!r} (must be in [0, 1))")
+        _check_setting(where, "eps", self.eps)
+        _check_setting(where, "weight_decay", self.weight_decay)
 
     def _update(self, i: int, x: float, g: float) -> float:
         beta1, beta2 = self.betas
@@ -432,6 +638,23 @@ class Adam(Optimizer):
             second_moment = v_max[i]
         denom = math.sqrt(second_moment) / math.sqrt(1.0 - beta2 ** t) + self.eps
         return x - step_size * (m[i] / denom)
+
+    def _update_arrays(self, x: np.ndarray, g: np.ndarray, buffers: dict) -> np.ndarray:
+        beta1, beta2 = self.betas
+        if self.weight_decay:
+            if self.decoupled_weight_decay:
+                x = x * (1.0 - self.lr * self.weight_decay)
+            else:
+                g = g + self.weight_decay * x
+        m = buffers["exp_avg"] = beta1 * buffers["exp_avg"] + (1.0 - beta1) * g
+        v = buffers["exp_avg_sq"] = beta2 * buffers["exp_avg_sq"] + (1.0 - beta2) * g * g
+        t = self.step_count
+        step_size = self.lr / (1.0 - beta1 ** t)
+        second_moment = v
+        if self.amsgrad:
+            second_moment = buffers["max_exp_avg_sq"] = np.maximum(buffers["max_exp_avg_sq"], v)
+        denom = np.sqrt(second_moment) / math.sqrt(1.0 - beta2 ** t) + self.eps
+        return x - step_size * (m / denom)
 
 
 class AdamW(Adam):
@@ -510,8 +733,8 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
         step_size = as_count(step_size, "step_size", "StepLR")
-        if not gamma > 0.0:
-            raise ValueError(f"StepLR: gamma must be > 0, got {gamma!r}")
+        if not (isinstance(gamma, numbers.Real) and math.isfinite(gamma) and gamma > 0.0):
+            raise ValueError(f"StepLR: gamma must be > 0 and finite, got {gamma!r}")
         super().__init__(optimizer)
         self.step_size, self.gamma = step_size, float(gamma)
 
@@ -530,8 +753,8 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float):
-        if not gamma > 0.0:
-            raise ValueError(f"ExponentialLR: gamma must be > 0, got {gamma!r}")
+        if not (isinstance(gamma, numbers.Real) and math.isfinite(gamma) and gamma > 0.0):
+            raise ValueError(f"ExponentialLR: gamma must be > 0 and finite, got {gamma!r}")
         super().__init__(optimizer)
         self.gamma = float(gamma)
 

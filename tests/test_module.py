@@ -212,3 +212,84 @@ def test_summary_rows_add_up_to_the_total_for_a_composite_module():
             if line.startswith(('inner', 'heads', '(own)'))]
     assert [row[0] for row in rows] == ['inner', 'heads.0', 'heads.1', '(own)']
     assert sum(int(row[-1]) for row in rows) == model.num_parameters()
+
+
+# -- parameters() is kept, and follows every change of structure ----------------------------
+
+class CountingList(list):
+    """A list that counts how often it is walked through."""
+    walks = 0
+
+    def __iter__(self):
+        CountingList.walks += 1
+        return super().__iter__()
+
+
+def test_parameters_are_walked_once_and_handed_out_as_copies():
+    class Tracked(nn.Module):
+        def __init__(self):
+            self.w = CountingList([Value(1.0), Value(2.0)])
+
+    model = Tracked()
+    first = model.parameters()
+    walks = CountingList.walks
+    for _ in range(5):
+        assert model.parameters() == first and model.named_parameters()[1][1] is first[1]
+    assert CountingList.walks == walks              # kept, not walked again
+    first.clear()                                   # the caller's copy, not the kept list
+    assert len(model.parameters()) == 2
+
+
+def add_a_layer(model):
+    model.layers.append(nn.Layer(1, 2, seed=0))
+    return None, model.layers[-1].neurons[0].b
+
+
+def add_an_attribute(model):
+    model.extra = Value(0.0)
+    return None, model.extra
+
+
+def replace_a_childs_bias(model):
+    old, model.layers[0].neurons[1].b = model.layers[0].neurons[1].b, Value(7.0)
+    return old, model.layers[0].neurons[1].b
+
+
+def replace_an_item_of_a_list(model):
+    weights = model.layers[0].neurons[0].w
+    old, weights[0] = weights[0], Value(5.0)
+    return old, weights[0]
+
+
+@pytest.mark.parametrize("change, count", [
+    (add_a_layer, 17 + 4), (add_an_attribute, 17 + 1),
+    (replace_a_childs_bias, 17), (replace_an_item_of_a_list, 17),
+])
+def test_parameters_follow_a_change_of_structure(change, count):
+    model = nn.MLP(2, [4, 1], seed=0)
+    model.parameters()
+    old, new = change(model)
+    after = model.parameters()
+    assert len(after) == count and new in after and old not in after
+    assert after == [p for _, p in model.named_parameters()]
+
+
+@pytest.mark.parametrize("change, gone", [
+    (lambda m: m.layers.pop(), 5),                                  # a list shrinks
+    (lambda m: delattr(m.layers[1].neurons[0], "b"), 1),            # an attribute is deleted
+])
+def test_parameters_forget_what_was_removed(change, gone):
+    model = nn.MLP(2, [4, 1], seed=0)
+    before = model.parameters()
+    change(model)
+    assert model.parameters() == before[:len(before) - gone]
+
+
+def test_a_pickled_or_copied_model_walks_its_own_parameters():
+    import copy
+    import pickle
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.parameters()
+    for other in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert [p.data for p in other.parameters()] == [p.data for p in model.parameters()]
+        assert not set(other.parameters()) & set(model.parameters())

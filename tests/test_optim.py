@@ -7,6 +7,7 @@ parameter.  Each test runs a few steps of an optimizer and of its rule, side by 
 import json
 import math
 
+import numpy as np
 import pytest
 
 from autograd import Value
@@ -340,3 +341,62 @@ def test_schedules_reject_bad_settings():
         ExponentialLR(optimizer, gamma=0.0)
     with pytest.raises(TypeError, match="expected an optimizer"):
         StepLR("sgd", step_size=1)
+
+
+# ---------------------------------------------------------------------------
+# The array rule beside the per-Value rule (training by replay uses the first)
+
+ARRAY_CASES = EVERY_OPTIMIZER + [
+    (SGD, dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.1)),
+    (Adagrad, dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.5)),
+    (RMSprop, dict(lr=0.01, momentum=0.9, weight_decay=0.1)), (RMSprop, dict(lr=0.01)),
+    (Adam, dict(lr=0.1, betas=(0.8, 0.9), weight_decay=0.1)),
+    (AdamW, dict(lr=0.1, weight_decay=0.3, amsgrad=True)),
+]
+
+
+@pytest.mark.parametrize("cls, settings", ARRAY_CASES)
+def test_array_step_gives_exactly_the_floats_of_step(cls, settings):
+    per_value = [Value(v) for v in X0]
+    by_value = cls(per_value, **settings)
+    on_arrays = cls([Value(v) for v in X0], **settings)
+    x = np.array(X0)
+    for t in range(STEPS):
+        if t == 3:
+            by_value.lr = on_arrays.lr = by_value.lr / 2   # a schedule between steps
+        g = gradient([p.data for p in per_value])
+        for p, gi in zip(per_value, g):
+            p.grad = gi
+        by_value.step()
+        x = on_arrays.array_step(x, np.array(g))
+        assert x.tolist() == [p.data for p in per_value]
+    assert on_arrays.state_dict() == by_value.state_dict()
+
+
+@pytest.mark.parametrize("cls, settings", EVERY_OPTIMIZER)
+def test_array_steps_and_value_steps_continue_one_trajectory(cls, settings):
+    params = [Value(v) for v in X0]
+    optimizer = cls(params, **settings)
+    for _ in range(2):                     # two steps on arrays, written back by hand
+        new = optimizer.array_step(np.array([p.data for p in params]),
+                                   np.array(gradient([p.data for p in params])))
+        for p, v in zip(params, new.tolist()):
+            p.data = v
+    json.dumps(optimizer.state_dict())     # the buffers read back as plain lists
+    for _ in range(STEPS - 2):
+        optimizer.zero_grad()
+        loss_of(params).backward()
+        optimizer.step()
+    assert_same([[p.data for p in params]], run(cls, **settings)[-1:])
+
+
+def test_array_step_changes_no_value_and_checks_its_shapes():
+    x = Value(1.0)
+    optimizer = SGD([x], lr=0.1)
+    assert optimizer.array_step(np.array([1.0]), np.array([0.5])).tolist() == [0.95]
+    assert x.data == 1.0
+    with pytest.raises(ValueError, match=r"expected values and grads of shape \(1,\)"):
+        optimizer.array_step(np.array([1.0, 2.0]), np.array([0.5, 0.5]))
+    with pytest.raises(FloatingPointError, match="parameter 0 has gradient nan"):
+        optimizer.array_step(np.array([1.0]), np.array([np.nan]))
+    assert optimizer.step_count == 1

@@ -137,3 +137,80 @@ def test_further_outputs_are_read_not_differentiated():
     np.testing.assert_allclose(losses, (outputs[:, 0] - X[:, 1]) ** 2, rtol=1e-15)
     expected = sum(2 * (np.tanh(1.5 * x) - t) * (1 - np.tanh(1.5 * x) ** 2) * x for x, t in X)
     assert math.isclose(tape.backward()[0], expected, rel_tol=1e-12)
+
+
+# -- the fast layout computes the same numbers as the plain one ----------------------------------
+
+def two_layer_loss(W1, b1, W2, b2):
+    def loss(x0, x1, t):
+        hidden = [autograd.linear(w, [x0, x1], b).tanh() for w, b in zip(W1, b1)]
+        return (autograd.linear(W2, hidden, b2) - t) ** 2
+    return loss
+
+
+def network(seed):
+    import random
+    rnd = random.Random(seed)
+    W1 = [[Value(rnd.uniform(-1, 1)) for _ in range(2)] for _ in range(3)]
+    b1 = [Value(rnd.uniform(-1, 1)) for _ in range(3)]
+    W2 = [Value(rnd.uniform(-1, 1)) for _ in range(3)]
+    b2 = Value(0.3)
+    return W1, b1, W2, b2
+
+
+def test_parameters_in_any_order_give_the_same_gradients():
+    # neuron by neuron (w..., b) the tape reads a layer as a view of the parameter vector;
+    # in another order, through an index.  Both are the same chain rule.
+    W1, b1, W2, b2 = network(3)
+    by_neuron = [p for w, b in zip(W1, b1) for p in (*w, b)] + [*W2, b2]
+    shuffled = by_neuron[::-1]
+    loss = two_layer_loss(W1, b1, W2, b2)
+    batch = np.random.default_rng(0).normal(size=(20, 3))
+    results = []
+    for params in (by_neuron, shuffled):
+        tape = Tape.record(loss, batch[0], params)
+        values = tape.forward(batch)
+        grads = dict(zip(params, tape.backward().tolist()))
+        results.append((values, [grads[p] for p in by_neuron]))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-15)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-13, atol=1e-15)
+
+
+def test_forward_with_parameter_values_is_forward_with_those_values_in_the_parameters():
+    W1, b1, W2, b2 = network(4)
+    params = [p for w, b in zip(W1, b1) for p in (*w, b)] + [*W2, b2]
+    batch = np.random.default_rng(1).normal(size=(8, 3))
+    tape = Tape.record(two_layer_loss(W1, b1, W2, b2), batch[0], params)
+    other = np.random.default_rng(2).normal(size=len(params))
+    given = tape.forward(batch, other)
+    given_grads = tape.backward()
+    for p, v in zip(params, other.tolist()):
+        p.data = v
+    np.testing.assert_array_equal(tape.forward(batch), given)
+    np.testing.assert_array_equal(tape.backward(), given_grads)
+    with pytest.raises(ValueError, match=f"expected {len(params)} parameter values"):
+        tape.forward(batch, other[:-1])
+
+
+def test_batches_of_different_sizes_do_not_see_each_others_numbers():
+    w = Value(0.7)
+    tape = Tape.record(lambda x, t: (w * x - t).tanh() * x, [0.5, 0.1], [w])
+    rng = np.random.default_rng(5)
+    big, small = rng.normal(size=(9, 2)), rng.normal(size=(4, 2))
+    first = (tape.forward(big), tape.backward())
+    tape.forward(small)
+    tape.backward()
+    again = (tape.forward(big), tape.backward())   # the kept arrays are reused, not stale
+    np.testing.assert_array_equal(again[0], first[0])
+    np.testing.assert_array_equal(again[1], first[1])
+
+
+def test_check_sample_passes_where_replay_is_exact_and_names_a_sample_where_it_is_not():
+    w = Value(0.5)
+    tape = Tape.record(lambda x, t: (w * x - t).relu(), [1.0, 0.0], [w])
+    tape.forward(np.array([[1.0, 0.0], [-2.0, 1.0]]))
+    tape.check_sample(0)
+    tape.check_sample(1)      # relu's branch is inside the primitive: replay is exact
+    w.data = 0.9              # the parameters no longer hold what forward used
+    with pytest.raises(ReplayError, match=r"for the sample \[1.0, 0.0\]"):
+        tape.check_sample(0)
