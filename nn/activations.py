@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Union
 
 from autograd import Value
-from nn.arguments import as_value
+from nn.arguments import as_value, brief
 
 __all__ = [
     "identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus",
@@ -174,11 +174,12 @@ _register(ActivationRecord("softplus", softplus, Value.softplus, GLOROT, "Softpl
                            {"beta": 1.0, "threshold": 20.0}))
 
 
-def get_activation(name_or_callable: Union[str, Activation, None]) -> Activation:
+def get_activation(name_or_callable: Union[str, Activation, None],
+                   where: str = "get_activation") -> Activation:
     """The activation function for a name (``'relu'``), or a callable unchanged.
 
     ``None`` means ``identity`` (a linear output).  An unknown name raises a
-    ValueError listing the known ones.
+    ValueError listing the known ones; ``where`` names the caller in it (``'Layer'``).
 
     >>> get_activation('tanh') is tanh, get_activation(None) is identity
     (True, True)
@@ -190,12 +191,14 @@ def get_activation(name_or_callable: Union[str, Activation, None]) -> Activation
             return ACTIVATIONS[name_or_callable].function
         except KeyError:
             known = ", ".join(repr(k) for k in ACTIVATIONS)
-            raise ValueError(f"unknown activation {name_or_callable!r}; "
+            close = name_or_callable.strip().lower().replace("-", "_")
+            hint = f"did you mean {close!r}? " if close in ACTIVATIONS else ""
+            raise ValueError(f"{where}: unknown activation {brief(name_or_callable)}; {hint}"
                              f"known activations: {known}, or pass a function Value -> Value") from None
     if callable(name_or_callable):
         return name_or_callable
-    raise TypeError(f"activation must be a name or a function Value -> Value, "
-                    f"got {type(name_or_callable).__name__} {name_or_callable!r}")
+    raise TypeError(f"{where}: activation must be a name or a function Value -> Value, "
+                    f"got {type(name_or_callable).__name__} {brief(name_or_callable)}")
 
 
 def activation_record(activation: Union[str, Activation, None]) -> Optional[ActivationRecord]:
@@ -204,7 +207,7 @@ def activation_record(activation: Union[str, Activation, None]) -> Optional[Acti
     >>> activation_record('elu').init, activation_record(lambda v: v * 2)
     ('he', None)
     """
-    function = get_activation(activation)
+    function = get_activation(activation, "activation_record")
     return next((record for record in ACTIVATIONS.values() if record.function is function), None)
 
 
@@ -217,5 +220,5 @@ def activation_name(activation: Union[str, Activation, None]) -> str:
     record = activation_record(activation)
     if record is not None:
         return record.name
-    fn = get_activation(activation)
+    fn = get_activation(activation, "activation_name")
     return getattr(fn, "__name__", repr(fn))

@@ -24,6 +24,10 @@ weights reproducible.
 ``Perceptron`` is Rosenblatt's unit with a step output and the perceptron
 learning rule -- no gradients at all, kept here to show what an MLP adds.
 
+Every weight is a Python object of about 120 bytes, so a model is limited to
+``MAX_PARAMETERS`` of them: ``MLP(2, [10**5, 10**5])`` is an error at once rather
+than an hour of allocation that ends when the memory does.
+
 >>> model = MLP(2, [4, 1], activation='relu', seed=0)
 >>> model
 MLP(2 -> 4 -> 1, activation='relu')
@@ -41,14 +45,45 @@ import numpy as np
 import autograd
 from autograd import Value
 from nn.activations import HE, activation_name, activation_record, get_activation
-from nn.arguments import as_count, as_value
+from nn.arguments import as_count, as_value, brief
 from nn.converters import converter
-from nn.module import Module, as_rows
+from nn.module import Module, as_rows, require_finite_parameters
 from nn.seeding import Seed, python_random
 
-__all__ = ["Neuron", "Layer", "MLP", "Perceptron", "init_bound", "as_values"]
+__all__ = ["Neuron", "Layer", "MLP", "Perceptron", "init_bound", "as_values", "MAX_PARAMETERS"]
 
 ActivationArg = Union[str, Callable[[Value], Value], None]
+
+#: The most weights and biases one model may have: ten million Values are about 1.2 GB.
+MAX_PARAMETERS = 10_000_000
+
+
+def _count(sizes: Sequence[int]) -> int:
+    """Weights and biases of fully connected layers of these sizes: Σ (n_in + 1) n_out."""
+    return sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+
+
+def _config_sizes(config, keys: Sequence[str], where: str) -> list[int]:
+    """The layer sizes a saved config asks for, checked as counts (for num_parameters_for)."""
+    sizes = []
+    for key in keys:
+        value = config.get(key) if isinstance(config, dict) else None
+        values = value if key == "nouts" else [value]
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ValueError(f"{where}: config[{key!r}] must be a non-empty list of sizes, got {value!r}")
+        sizes += [as_count(v, key, where) for v in values]
+    return sizes
+
+
+def _check_size(sizes: Sequence[int], where: str) -> None:
+    """Refuse layer sizes whose weights and biases would not fit in memory."""
+    count = _count(sizes)
+    if count > MAX_PARAMETERS:
+        shape = " -> ".join(str(n) for n in sizes)
+        raise ValueError(f"{where}: {shape} would have {count:,} parameters, more than the "
+                         f"{MAX_PARAMETERS:,} a scalar engine can hold (each one is a Python "
+                         "object of about 120 bytes); use smaller layers, or PyTorch for a "
+                         "model this big")
 
 
 def init_bound(activation: ActivationArg, fan_in: int, fan_out: int = 1) -> float:
@@ -62,6 +97,8 @@ def init_bound(activation: ActivationArg, fan_in: int, fan_out: int = 1) -> floa
     >>> init_bound('relu', 6), init_bound('tanh', 4, 2)
     (1.0, 1.0)
     """
+    fan_in = as_count(fan_in, "fan_in", "init_bound")
+    fan_out = as_count(fan_out, "fan_out", "init_bound")
     record = activation_record(activation)
     if record is not None and record.init == HE:
         return math.sqrt(6.0 / fan_in)
@@ -131,8 +168,9 @@ class Neuron(Module):
                  fan_out: int = 1):
         self.nin = as_count(nin, "nin", "Neuron")
         fan_out = as_count(fan_out, "fan_out", "Neuron")
+        _check_size([self.nin, 1], "Neuron")
         self.activation = activation
-        function, record = get_activation(activation), activation_record(activation)
+        function, record = get_activation(activation, "Neuron"), activation_record(activation)
         # a named activation as the Value method it stands for (None: identity, no node)
         self._activate = function if record is None else record.value_method
         rng = python_random(seed, "Neuron")
@@ -151,6 +189,15 @@ class Neuron(Module):
 
     def extra_repr(self) -> str:
         return f"{self.nin}, activation={activation_name(self.activation)!r}"
+
+    @classmethod
+    def num_parameters_for(cls, config) -> int:
+        """nin weights and one bias, counted from a saved config without building anything.
+
+        >>> Neuron.num_parameters_for({'nin': 3})
+        4
+        """
+        return _count([*_config_sizes(config, ["nin"], "Neuron"), 1])
 
     def get_config(self) -> dict:
         return {"nin": self.nin, "activation": _config_activation(self.activation, "save")}
@@ -187,7 +234,8 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, activation: ActivationArg = "tanh", seed: Seed = None):
         self.nin = as_count(nin, "nin", "Layer")
         self.nout = as_count(nout, "nout", "Layer")
-        get_activation(activation)  # reject an unknown name before building anything
+        _check_size([self.nin, self.nout], "Layer")
+        get_activation(activation, "Layer")  # reject an unknown name before building anything
         self.activation = activation
         rng = python_random(seed, "Layer")
         self.neurons = [Neuron(self.nin, activation, seed=rng, fan_out=self.nout)
@@ -203,6 +251,15 @@ class Layer(Module):
 
     def extra_repr(self) -> str:
         return f"{self.nin} -> {self.nout}, activation={activation_name(self.activation)!r}"
+
+    @classmethod
+    def num_parameters_for(cls, config) -> int:
+        """(nin + 1) * nout, counted from a saved config without building anything.
+
+        >>> Layer.num_parameters_for({'nin': 3, 'nout': 2})
+        8
+        """
+        return _count(_config_sizes(config, ["nin", "nout"], "Layer"))
 
     def get_config(self) -> dict:
         return {"nin": self.nin, "nout": self.nout,
@@ -248,11 +305,16 @@ class MLP(Module):
         if isinstance(nouts, numbers.Integral):
             raise ValueError(f"MLP: nouts must be a list of layer sizes, got the number {nouts!r}; "
                              f"for one layer write [{nouts}]")
+        # A dict or a set iterates too, but its order is not the order of the layers.
+        if not isinstance(nouts, (list, tuple, np.ndarray)):
+            raise TypeError(f"MLP: nouts must be a list of layer sizes such as [8, 1], "
+                            f"got {type(nouts).__name__} {brief(nouts)}")
         self.nouts = [as_count(n, "every layer size in nouts", "MLP") for n in nouts]
         if not self.nouts:
             raise ValueError("MLP: nouts must list at least one layer size, got []")
-        get_activation(activation)
-        get_activation(output_activation)
+        _check_size([self.nin, *self.nouts], "MLP")
+        get_activation(activation, "MLP")
+        get_activation(output_activation, "MLP")
         self.activation = activation
         self.output_activation = output_activation
         rng = python_random(seed, "MLP")
@@ -280,6 +342,15 @@ class MLP(Module):
         if self.output_activation is not None:
             text += f", output_activation={activation_name(self.output_activation)!r}"
         return text
+
+    @classmethod
+    def num_parameters_for(cls, config) -> int:
+        """Σ (n_in + 1) n_out over the layers, counted from a saved config without building.
+
+        >>> MLP.num_parameters_for({'nin': 2, 'nouts': [3, 1]})
+        13
+        """
+        return _count(_config_sizes(config, ["nin", "nouts"], "MLP"))
 
     def get_config(self) -> dict:
         return {"nin": self.nin, "nouts": list(self.nouts),
@@ -339,8 +410,9 @@ class Perceptron(Module):
 
     def __init__(self, nin: int, lr: float = 1.0, seed: Seed = None):
         self.nin = as_count(nin, "nin", "Perceptron")
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
-            raise ValueError(f"Perceptron: lr must be a positive number, got {lr!r}")
+        _check_size([self.nin, 1], "Perceptron")
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
+            raise ValueError(f"Perceptron: lr must be a positive finite number, got {brief(lr)}")
         self.lr = float(lr)
         rng = python_random(seed, "Perceptron")
         # Small random weights (not zeros) so different seeds visit different lines.
@@ -369,6 +441,8 @@ class Perceptron(Module):
         'i'
         """
         rows = as_rows(X, self.nin, f"predict of {self!r}")
+        # NaN >= 0 is False: a NaN weight would answer -1 for every sample without a word.
+        require_finite_parameters(self, f"predict of {self!r}")
         return np.array([self.forward(row) for row in rows], dtype=int)
 
     def fit(self, X: Any, y: Any, epochs: int = 100) -> Perceptron:
@@ -381,6 +455,8 @@ class Perceptron(Module):
         0
         """
         rows = as_rows(X, self.nin, f"fit of {self!r}")
+        if not rows:
+            raise ValueError(f"fit of {self!r}: X has no rows; give at least one sample to learn from")
         targets = np.asarray(y).ravel().tolist()
         if len(targets) != len(rows):
             raise ValueError(f"fit of {self!r}: X has {len(rows)} rows but y has {len(targets)} labels")
@@ -389,6 +465,7 @@ class Perceptron(Module):
             raise ValueError(f"fit of {self!r}: labels must be -1 or +1, got {bad[:5]!r}; "
                              "for 0/1 labels pass 2 * y - 1")
         epochs = as_count(epochs, "epochs", f"fit of {self!r}")
+        require_finite_parameters(self, f"fit of {self!r}")
         self.errors_ = []
         for _ in range(epochs):
             errors = 0
@@ -406,6 +483,15 @@ class Perceptron(Module):
 
     def extra_repr(self) -> str:
         return f"{self.nin}, lr={self.lr!r}"
+
+    @classmethod
+    def num_parameters_for(cls, config) -> int:
+        """nin weights and one threshold (bias), counted from a saved config.
+
+        >>> Perceptron.num_parameters_for({'nin': 2})
+        3
+        """
+        return _count([*_config_sizes(config, ["nin"], "Perceptron"), 1])
 
     def get_config(self) -> dict:
         return {"nin": self.nin, "lr": self.lr}

@@ -18,6 +18,11 @@ Two numerical ideas matter:
 * ``binary_cross_entropy_with_logits`` is ``softplus(x) - t*x``, which never
   takes the log of a probability that has rounded to 0 or 1.
 
+And one promise: a loss is a finite number or an exception.  A prediction,
+logit or target that is inf or NaN is refused by name and position, and a loss
+too large for a float is an OverflowError naming the loss -- never a silent inf
+or NaN that would poison every gradient after it.
+
 >>> from autograd import Value
 >>> logits = [Value(2.0), Value(0.5), Value(-1.0)]
 >>> loss = cross_entropy(logits, 0)
@@ -27,6 +32,7 @@ Two numerical ideas matter:
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass
@@ -36,7 +42,7 @@ import numpy as np
 
 import autograd
 from autograd import Value
-from nn.arguments import as_number, as_value
+from nn.arguments import as_number, as_value, brief
 
 __all__ = [
     "softmax", "log_softmax",
@@ -56,6 +62,9 @@ REDUCTIONS = ("mean", "sum", "none")
 # rounded to exactly 0 or 1 gives a large finite loss instead of inf.  We do the same.
 LOG_CLAMP = -100.0
 _SMALLEST_UNCLAMPED = math.exp(LOG_CLAMP)
+
+# How far from 1 a target's class probabilities may add up (rounding of soft labels).
+PROBABILITY_SUM_TOLERANCE = 1e-6
 
 
 # ---------------------------------------------------------------------------
@@ -82,8 +91,36 @@ def _leaves(x, where: str) -> tuple[list, tuple]:
     return [x], ()
 
 
-def _pairs(pred, target, where: str) -> list[tuple]:
-    """Matching (prediction, target) scalars; shapes must agree up to dimensions of size 1."""
+def _position(i: int, shape: tuple) -> str:
+    """Where the i-th scalar of a batch of this shape sits, for an error message."""
+    if not shape:
+        return ""
+    index = np.unravel_index(i, shape)
+    if len(index) == 1:
+        return f" (sample {i})"
+    if len(index) == 2:
+        return f" (sample {index[0]}, output {index[1]})"
+    return f" (at index {tuple(int(k) for k in index)})"
+
+
+def _finite(v, where: str, what: str, i: int = 0, shape: tuple = ()):
+    """``v`` itself if its number is finite; else a ValueError naming it and its position."""
+    number = v.data if isinstance(v, Value) else v
+    if math.isfinite(number):
+        return v
+    if what == "target":
+        hint = "every target must be a finite number"
+    else:
+        hint = ("a model output that is not finite means training has diverged: lower the "
+                "learning rate, or look for an input that is not finite")
+    raise ValueError(f"{where}: {what} is {number!r}{_position(i, shape)}; {hint}")
+
+
+def _pairs(pred, target, where: str) -> tuple[list[tuple], tuple]:
+    """Matching (prediction, target) scalars and the predictions' shape.
+
+    Shapes must agree up to dimensions of size 1, and every number must be finite.
+    """
     preds, pred_shape = _leaves(pred, where)
     targets, target_shape = _leaves(target, where)
     # A column of n targets (shape (n, 1)) against n scalar outputs (shape (n,)) is the
@@ -93,8 +130,28 @@ def _pairs(pred, target, where: str) -> list[tuple]:
                          f"{target_shape}; give one target per output")
     if not preds:
         raise ValueError(f"{where}: got an empty batch")
-    return [(as_value(p, where, "prediction"), _target_number(t, where))
-            for p, t in zip(preds, targets)]
+    pairs = [(_finite(as_value(p, where, "prediction"), where, "prediction", i, pred_shape),
+              _finite(_target_number(t, where), where, "target", i, pred_shape))
+             for i, (p, t) in enumerate(zip(preds, targets))]
+    return pairs, pred_shape
+
+
+def _names_overflow(loss: Callable) -> Callable:
+    """Make an overflow inside ``loss`` (say ``1e200 ** 2``) an OverflowError that names the loss."""
+    where = loss.__name__
+
+    @functools.wraps(loss)
+    def named(*args, **kwargs):
+        try:
+            return loss(*args, **kwargs)
+        except OverflowError as error:
+            message = str(error)
+            if message.startswith(f"{where}:"):
+                raise
+            if "rescale" not in message:
+                message += "; rescale the numbers"
+            raise OverflowError(f"{where}: {message}") from None
+    return named
 
 
 def _difference(p: Value, t) -> Value:
@@ -102,15 +159,24 @@ def _difference(p: Value, t) -> Value:
     return p + (-t) if type(t) is float else p - t
 
 
-def _reduce(terms: list[Value], reduction: str, where: str, sign: float = 1.0):
-    """Mean (default), sum, or the list of per-element losses, each times ``sign``."""
+def _reduce(terms: list[Value], reduction: str, where: str, sign: float = 1.0,
+            shape: tuple = ()):
+    """Mean (default), sum, or the list of per-element losses, each times ``sign``.
+
+    ``shape`` is the batch's, to say which sample's loss overflowed.
+    """
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{where}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        raise ValueError(f"{where}: reduction must be one of {REDUCTIONS}, got {brief(reduction)}")
+    for i, term in enumerate(terms):
+        if not math.isfinite(term.data):
+            raise OverflowError(f"{where}: the loss{_position(i, shape)} is {sign * term.data!r}, "
+                                "too large for a float; its prediction and target are too far "
+                                "apart -- scale the data down")
     if reduction == "none":
         return terms if sign == 1.0 else [term * sign for term in terms]
     if len(terms) == 1:  # one sample: keep the graph as small as the formula
         return terms[0] if sign == 1.0 else terms[0] * sign
-    total = autograd.sum(terms)
+    total = autograd.sum(terms)   # math.fsum raises OverflowError if the sum leaves the floats
     scale = sign / len(terms) if reduction == "mean" else sign
     return total * scale if scale != 1.0 else total
 
@@ -123,7 +189,7 @@ def _is_batch_of_rows(x) -> bool:
 
 
 def _row(logits, where: str) -> list[Value]:
-    """One sample's logits as a list of Values."""
+    """One sample's logits as a list of finite Values."""
     if isinstance(logits, (Value, numbers.Real)):
         raise TypeError(f"{where}: expected a list of logits, one per class, got the single "
                         f"number {logits!r}; a model with one output needs a binary loss "
@@ -131,7 +197,23 @@ def _row(logits, where: str) -> list[Value]:
     if isinstance(logits, np.ndarray) and logits.ndim != 1:
         raise ValueError(f"{where}: expected logits of one sample or a batch of rows, "
                          f"got an array of shape {logits.shape}")
-    row = [as_value(z, where, "every logit") for z in logits]
+    # A dict or a set would iterate (keys, in some order): only a sequence is a row.
+    if not isinstance(logits, (list, tuple, np.ndarray)):
+        raise TypeError(f"{where}: expected a list of logits, one per class, "
+                        f"got {type(logits).__name__} {brief(logits)}")
+    row = []
+    for k, z in enumerate(logits):
+        if isinstance(z, (list, tuple, np.ndarray)):
+            raise ValueError(f"{where}: expected logits of one sample or a batch of rows, got a "
+                             f"row whose logit {k} is itself a list: {brief(z)}")
+        v = as_value(z, where, "every logit")
+        if not math.isfinite(v.data):
+            hint = (" (to leave a class out, drop its logit instead of setting it to -inf)"
+                    if v.data < 0 else "")
+            raise ValueError(f"{where}: logit {k} is {v.data!r}; every logit must be a finite "
+                             "number -- a model output that is not finite means training has "
+                             f"diverged{hint}")
+        row.append(v)
     if not row:
         raise ValueError(f"{where}: got an empty list of logits")
     return row
@@ -140,6 +222,7 @@ def _row(logits, where: str) -> list[Value]:
 # ---------------------------------------------------------------------------
 # Softmax
 
+@_names_overflow
 def softmax(logits: Outputs) -> list:
     """Probabilities e^z_i / Σ_j e^z_j from one sample's logits, as Values.
 
@@ -152,21 +235,30 @@ def softmax(logits: Outputs) -> list:
     [0.2447, 0.6652, 0.09]
     """
     if _is_batch_of_rows(logits):
-        return [softmax(row) for row in logits]
-    z = _row(logits, "softmax")
+        return [_softmax_row(_row(row, "softmax")) for row in logits]
+    return _softmax_row(_row(logits, "softmax"))
+
+
+def _softmax_row(z: list[Value]) -> list[Value]:
     # softmax(z - c) = softmax(z) for every constant c: the factor e^-c cancels between
     # numerator and denominator.  With c = max(z) every exponent is <= 0, so exp cannot
     # overflow, and at least one term is e^0 = 1, so the sum cannot underflow to 0.
-    # c is taken as a plain number (the max's data), not a Value: since the result does
-    # not depend on c at all, its derivative with respect to c is exactly 0, so leaving c
-    # out of the graph loses nothing and the gradient stays exact -- and a max node would
-    # only add a kink where two logits tie.
-    shift = max(v.data for v in z)
-    exps = [(v + (-shift)).exp() for v in z]
+    # c is a node of the graph (autograd.max), not a float copied out of it.  For the
+    # gradient that changes nothing: since the result does not depend on c, the paths
+    # through c add up to exactly 0 (up to the rounding of terms that cancel), so each
+    # d/dz_i is still the smooth one, even where two logits tie.  But tape replay
+    # (autograd.tape) copies every float leaf of the recorded sample as a constant: a
+    # float c would be the first sample's max, subtracted from every other sample's
+    # logits, and e^(z - c) would overflow for a sample whose logits are far larger, or
+    # the sum underflow to 0 for one whose logits are far smaller.  As a node, replay
+    # computes each sample's own max.
+    minus_shift = -autograd.max(z)   # one negation node, shared by every z_i - c
+    exps = [(v + minus_shift).exp() for v in z]
     total = autograd.sum(exps)
     return [e / total for e in exps]
 
 
+@_names_overflow
 def log_softmax(logits: Outputs) -> list:
     """log(softmax(z))_i = (z_i - m) - log Σ_j e^(z_j - m), with m the largest logit.
 
@@ -179,10 +271,13 @@ def log_softmax(logits: Outputs) -> list:
     [0.0, -2000.0]
     """
     if _is_batch_of_rows(logits):
-        return [log_softmax(row) for row in logits]
-    z = _row(logits, "log_softmax")
-    shift = max(v.data for v in z)  # a constant: see softmax for why that is exact
-    shifted = [v + (-shift) for v in z]
+        return [_log_softmax_row(_row(row, "log_softmax")) for row in logits]
+    return _log_softmax_row(_row(logits, "log_softmax"))
+
+
+def _log_softmax_row(z: list[Value]) -> list[Value]:
+    minus_shift = -autograd.max(z)   # a node, so replay takes each sample's own: see softmax
+    shifted = [v + minus_shift for v in z]
     minus_log_total = -autograd.sum([s.exp() for s in shifted]).log()
     return [s + minus_log_total for s in shifted]
 
@@ -190,6 +285,7 @@ def log_softmax(logits: Outputs) -> list:
 # ---------------------------------------------------------------------------
 # Regression losses
 
+@_names_overflow
 def mse_loss(pred: Outputs, target: Targets, reduction: str = "mean") -> LossValue:
     """Mean squared error (1/n) Σ (pred_i - target_i)².
 
@@ -201,10 +297,12 @@ def mse_loss(pred: Outputs, target: Targets, reduction: str = "mean") -> LossVal
     >>> mse_loss([Value(1.0), Value(3.0)], [0.0, 0.0]).data   # (1 + 9) / 2
     5.0
     """
-    terms = [_difference(p, t) ** 2 for p, t in _pairs(pred, target, "mse_loss")]
-    return _reduce(terms, reduction, "mse_loss")
+    pairs, shape = _pairs(pred, target, "mse_loss")
+    terms = [_difference(p, t) ** 2 for p, t in pairs]
+    return _reduce(terms, reduction, "mse_loss", shape=shape)
 
 
+@_names_overflow
 def mae_loss(pred: Outputs, target: Targets, reduction: str = "mean") -> LossValue:
     """Mean absolute error (L1) (1/n) Σ |pred_i - target_i|.
 
@@ -215,8 +313,9 @@ def mae_loss(pred: Outputs, target: Targets, reduction: str = "mean") -> LossVal
     >>> mae_loss([Value(1.0), Value(-3.0)], [0.0, 0.0]).data   # (1 + 3) / 2
     2.0
     """
-    terms = [_difference(p, t).abs() for p, t in _pairs(pred, target, "mae_loss")]
-    return _reduce(terms, reduction, "mae_loss")
+    pairs, shape = _pairs(pred, target, "mae_loss")
+    terms = [_difference(p, t).abs() for p, t in pairs]
+    return _reduce(terms, reduction, "mae_loss", shape=shape)
 
 
 # ---------------------------------------------------------------------------
@@ -232,7 +331,7 @@ def _class_index(t, n_classes: int, where: str) -> int:
         raise ValueError(f"{where}: target class {index} is out of range for "
                          f"{n_classes} classes (valid: 0..{n_classes - 1})")
     raise ValueError(f"{where}: target must be a class index (an integer) or a list of "
-                     f"{n_classes} class probabilities, got {t!r}")
+                     f"{n_classes} class probabilities, got {brief(t)}")
 
 
 def _class_probabilities(t, n_classes: int, where: str) -> list:
@@ -241,21 +340,29 @@ def _class_probabilities(t, n_classes: int, where: str) -> list:
     if len(probabilities) != n_classes:
         raise ValueError(f"{where}: {len(probabilities)} class probabilities for "
                          f"{n_classes} logits; give one per class")
-    for p in probabilities:
-        if not 0.0 <= (p.data if isinstance(p, Value) else float(p)) <= 1.0:
+    shares = [p.data if isinstance(p, Value) else p for p in probabilities]
+    for p, share in zip(probabilities, shares):
+        if not 0.0 <= share <= 1.0:
             raise ValueError(f"{where}: class probabilities must lie in [0, 1], got {p!r}")
+    # PyTorch does not check this, but [1, 1] is a one-hot vector gone wrong, not a
+    # distribution, and its loss would be -log p0 - log p1.
+    total = math.fsum(shares)
+    if abs(total - 1.0) > PROBABILITY_SUM_TOLERANCE:
+        raise ValueError(f"{where}: class probabilities must add up to 1, got {brief(shares)} "
+                         f"(sum {total!r}); for a single right class give its index instead")
     return probabilities
 
 
 def _log_likelihood(row: list[Value], target, where: str) -> Value:
     """log p(target) under softmax(row); for a probability target, Σ_c p_c log p(c)."""
-    log_probs = log_softmax(row)
+    log_probs = _log_softmax_row(row)
     if isinstance(target, (list, tuple, np.ndarray)):
         probabilities = _class_probabilities(target, len(row), where)
         return autograd.sum([lp * p for lp, p in zip(log_probs, probabilities)])
     return log_probs[_class_index(target, len(row), where)]
 
 
+@_names_overflow
 def cross_entropy(logits: Outputs, target: Targets, reduction: str = "mean") -> LossValue:
     """-log softmax(logits)[target], averaged over a batch.
 
@@ -271,19 +378,29 @@ def cross_entropy(logits: Outputs, target: Targets, reduction: str = "mean") -> 
     where = "cross_entropy"
     if _is_batch_of_rows(logits):
         rows = [_row(row, where) for row in logits]
+        lengths = sorted({len(row) for row in rows})
+        if len(lengths) > 1:
+            raise ValueError(f"{where}: rows of different lengths {lengths}; every sample needs "
+                             "one logit per class")
+        if isinstance(target, np.ndarray) and target.ndim == 0:
+            target = target.item()
         if isinstance(target, (numbers.Real, Value)):
             if len(rows) != 1:
                 raise ValueError(f"{where}: {len(rows)} rows of logits but a single target "
                                  f"{target!r}; give one target per sample")
             target = [target]
+        # A dict, set or string has a length too, but is not one target per sample.
+        if not isinstance(target, (list, tuple, np.ndarray)):
+            raise TypeError(f"{where}: {len(rows)} rows of logits need a list of {len(rows)} "
+                            f"targets, got {type(target).__name__} {brief(target)}")
         if len(target) != len(rows):
             raise ValueError(f"{where}: {len(rows)} rows of logits but {len(target)} targets; "
                              "give one target per sample")
-        targets = list(target)
+        targets, shape = list(target), (len(rows),)
     else:
-        rows, targets = [_row(logits, where)], [target]
+        rows, targets, shape = [_row(logits, where)], [target], ()
     log_likelihoods = [_log_likelihood(row, t, where) for row, t in zip(rows, targets)]
-    return _reduce(log_likelihoods, reduction, where, sign=-1.0)
+    return _reduce(log_likelihoods, reduction, where, sign=-1.0, shape=shape)
 
 
 def _clamped_log(p: Value) -> Value:
@@ -295,6 +412,7 @@ def _clamped_log(p: Value) -> Value:
     return p.log()
 
 
+@_names_overflow
 def binary_cross_entropy(prob: Outputs, target: Targets, reduction: str = "mean") -> LossValue:
     """-[t log p + (1 - t) log(1 - p)] for probabilities p (a sigmoid's output), averaged.
 
@@ -309,7 +427,8 @@ def binary_cross_entropy(prob: Outputs, target: Targets, reduction: str = "mean"
     """
     where = "binary_cross_entropy"
     terms = []
-    for i, (p, t) in enumerate(_pairs(prob, target, where)):
+    pairs, shape = _pairs(prob, target, where)
+    for i, (p, t) in enumerate(pairs):
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(f"{where}: prob must be a probability in [0, 1], got {p!r} "
                              f"(sample {i}); apply sigmoid() first, or use "
@@ -323,9 +442,10 @@ def binary_cross_entropy(prob: Outputs, target: Targets, reduction: str = "mean"
             terms.append(_clamped_log(1.0 - p))
         else:
             terms.append(t * _clamped_log(p) + (1.0 - t) * _clamped_log(1.0 - p))
-    return _reduce(terms, reduction, where, sign=-1.0)
+    return _reduce(terms, reduction, where, sign=-1.0, shape=shape)
 
 
+@_names_overflow
 def binary_cross_entropy_with_logits(logit: Outputs, target: Targets,
                                      reduction: str = "mean") -> LossValue:
     """Binary cross-entropy of sigmoid(logit), computed as softplus(x) - t*x.
@@ -341,14 +461,16 @@ def binary_cross_entropy_with_logits(logit: Outputs, target: Targets,
     """
     where = "binary_cross_entropy_with_logits"
     terms = []
-    for i, (x, t) in enumerate(_pairs(logit, target, where)):
+    pairs, shape = _pairs(logit, target, where)
+    for i, (x, t) in enumerate(pairs):
         t_data = t.data if isinstance(t, Value) else t
         if not 0.0 <= t_data <= 1.0:
             raise ValueError(f"{where}: target must lie in [0, 1], got {t!r} (sample {i})")
         terms.append(x.softplus() - t * x)
-    return _reduce(terms, reduction, where)
+    return _reduce(terms, reduction, where, shape=shape)
 
 
+@_names_overflow
 def hinge_loss(score: Outputs, target: Targets, reduction: str = "mean") -> LossValue:
     """max(0, 1 - t*s) for labels t = -1 or +1, averaged: the SVM loss.
 
@@ -361,13 +483,14 @@ def hinge_loss(score: Outputs, target: Targets, reduction: str = "mean") -> Loss
     """
     where = "hinge_loss"
     terms = []
-    for p, t in _pairs(score, target, where):
+    pairs, shape = _pairs(score, target, where)
+    for p, t in pairs:
         t_data = t.data if isinstance(t, Value) else t
         if t_data not in (-1.0, 1.0):
             hint = " (for 0/1 labels use 2*y - 1)" if t_data == 0.0 else ""
             raise ValueError(f"{where}: targets must be -1 or +1, got {t_data!r}{hint}")
         terms.append((1.0 - t * p).relu())
-    return _reduce(terms, reduction, where)
+    return _reduce(terms, reduction, where, shape=shape)
 
 
 # ---------------------------------------------------------------------------
@@ -459,6 +582,24 @@ class HingeLoss(_Loss):
 ARGMAX = "argmax"
 
 
+def _output_array(outputs: Any, where: str) -> np.ndarray:
+    """A batch of model outputs as a float array; a non-number or a non-finite number refused."""
+    try:
+        array = np.asarray(outputs, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{where}: outputs must be numbers, one row (or one number) per "
+                          f"sample, got {brief(outputs)} ({error})") from None
+    if array.ndim == 0:
+        raise ValueError(f"{where}: outputs must be a list with one row (or one number) per "
+                         f"sample, got the single value {brief(outputs)}")
+    if not np.all(np.isfinite(array)):
+        index = tuple(int(k) for k in np.argwhere(~np.isfinite(array))[0])
+        raise ValueError(f"{where}: output {index[0] if len(index) == 1 else index} is "
+                         f"{float(array[index])!r}; an output that is not a finite number has no "
+                         "label (did training diverge?)")
+    return array
+
+
 @dataclass(frozen=True)
 class Threshold:
     """How a binary classifier's output becomes a label: ``above`` if it is above ``at``, else ``below``.
@@ -473,6 +614,7 @@ class Threshold:
 
     def labels(self, outputs: np.ndarray) -> np.ndarray:
         """The label of each output."""
+        outputs = _output_array(outputs, "Threshold.labels")
         return np.where(outputs > self.at, self.above, self.below)
 
 
@@ -515,12 +657,12 @@ class LossRecord:
         >>> LOSSES['cross_entropy'].predicted_labels([[0.1, 2.0], [3.0, -1.0]]).tolist()
         [1, 0]
         """
-        outputs = np.asarray(outputs, dtype=float)
         if self.labels is None:
             raise ValueError(f"{self.name} is a regression loss: its outputs are the predictions, "
                              "there are no labels to take from them")
+        outputs = _output_array(outputs, self.name)
         if self.labels == ARGMAX:
-            if outputs.ndim != 2:
+            if outputs.ndim != 2 or outputs.shape[1] == 0:
                 raise ValueError(f"{self.name}: expected one row of class scores per sample, "
                                  f"got outputs of shape {outputs.shape}")
             return outputs.argmax(axis=1)
@@ -533,8 +675,16 @@ class LossRecord:
         [True, True, False]
         """
         targets = np.asarray(targets)
-        n = len(targets)
         predicted = self.predicted_labels(outputs)
+        if self.labels == ARGMAX and targets.ndim == 2 and targets.shape[1] > 1:
+            targets = targets.argmax(axis=1)   # one-hot or soft targets: their likeliest class
+        if targets.ndim == 0 or len(targets) != len(predicted):
+            raise ValueError(f"{self.name}: {len(predicted)} outputs but targets "
+                             f"{brief(targets.tolist())}; give one target per sample")
+        n = len(targets)
+        if predicted.reshape(n, -1).shape != targets.reshape(n, -1).shape:
+            raise ValueError(f"{self.name}: each sample has {predicted.reshape(n, -1).shape[1]} "
+                             f"predicted label(s) but {targets.reshape(n, -1).shape[1]} target(s)")
         return np.all(predicted.reshape(n, -1) == targets.reshape(n, -1), axis=1)
 
 
@@ -596,7 +746,7 @@ def get_loss(name_or_callable: Union[str, Callable]) -> Callable:
     if isinstance(name_or_callable, str):
         key = name_or_callable.strip().lower().replace("-", "_")
         if key not in _BY_SPELLING:
-            raise ValueError(f"get_loss: unknown loss {name_or_callable!r}; "
+            raise ValueError(f"get_loss: unknown loss {brief(name_or_callable)}; "
                              f"choose one of {sorted(LOSSES)} or pass a function")
         return _BY_SPELLING[key].function
     if isinstance(name_or_callable, type) and issubclass(name_or_callable, _Loss):
@@ -604,7 +754,7 @@ def get_loss(name_or_callable: Union[str, Callable]) -> Callable:
     if callable(name_or_callable):
         return name_or_callable
     raise TypeError(f"get_loss: expected a loss name or a function, got "
-                    f"{type(name_or_callable).__name__} {name_or_callable!r}")
+                    f"{type(name_or_callable).__name__} {brief(name_or_callable)}")
 
 
 def loss_record(loss: Union[str, Callable, None]) -> Optional[LossRecord]:

@@ -17,16 +17,19 @@ alike: ``X[train_idx], y[train_idx]``.
 """
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import warnings
+from collections.abc import Mapping, Set
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from nn.arguments import as_count
+from nn.arguments import as_count, as_flag, brief
 from nn.losses import LossRecord, loss_record
 from nn.metrics import accuracy_score, r2_score
+from nn.module import Module
 from nn.seeding import Seed, numpy_random
 from nn.train import DEFAULT_LOSS
 from nn.train import fit as nn_fit
@@ -39,11 +42,15 @@ __all__ = ["train_test_split", "KFold", "StratifiedKFold", "LeaveOneOut", "cross
 
 
 def _n_samples(X, where: str) -> int:
+    # A string, dict or set has a length too, but its items are not samples in an order.
+    if isinstance(X, (str, bytes, Mapping, Set)):
+        raise TypeError(f"{where}: expected an array or list of samples, "
+                        f"got {type(X).__name__} {brief(X)}")
     try:
         return len(X)
     except TypeError:
         raise TypeError(f"{where}: expected an array or list of samples, "
-                        f"got {type(X).__name__} {X!r}") from None
+                        f"got {type(X).__name__} {brief(X)}") from None
 
 
 def _take(array, indices: np.ndarray):
@@ -61,6 +68,10 @@ def _labels(y, n: int, where: str) -> np.ndarray:
         y = y[:, 0]
     if y.ndim != 1 or len(y) != n:
         raise ValueError(f"{where}: expected {n} class labels (one per sample), got shape {y.shape}")
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        i = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise ValueError(f"{where}: class label {i} is {y[i].item()!r}; every label must be a "
+                         "number or a name (NaN is not equal even to itself, so it is no class)")
     return y
 
 
@@ -126,6 +137,7 @@ def train_test_split(*arrays: ArrayLike, test_size: float = 0.25, shuffle: bool 
             raise ValueError(f"{where}: test_size={test_size!r} of {n} samples leaves no "
                              "training samples")
     n_train = n - n_test
+    shuffle = as_flag(shuffle, "shuffle", where)
     rng = numpy_random(seed, where)
 
     if stratify is not None:
@@ -178,10 +190,11 @@ class KFold:
         self.n_splits = as_count(n_splits, "n_splits", name, minimum=2,
                                  why="; cross-validation needs at least 2 folds (one to test on "
                                      "while training on the rest)")
+        shuffle = as_flag(shuffle, "shuffle", name)
         if seed is not None and not shuffle:
             raise ValueError(f"{name}: seed={seed!r} has no effect with shuffle=False; "
                              "set shuffle=True or leave seed out")
-        self.shuffle, self.seed = bool(shuffle), seed
+        self.shuffle, self.seed = shuffle, seed
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(n_splits={self.n_splits}, shuffle={self.shuffle}, "
@@ -310,8 +323,10 @@ def default_score(model: Any, X: ArrayLike, y: ArrayLike,
     >>> default_score(Sign(), [[2.0], [-1.0], [3.0]], [1, -1, -1], loss='hinge')
     0.6666666666666666
     """
-    outputs = np.asarray(model.predict(X), dtype=float)
+    outputs = _predictions(model, X, "default_score")
     y = np.asarray(y)
+    if len(outputs) != len(y):
+        raise ValueError(f"default_score: predict gave {len(outputs)} outputs for {len(y)} targets")
     record = loss_record(loss)
     if record is not None:
         return _score_by_loss(record, outputs, y)
@@ -325,10 +340,28 @@ def default_score(model: Any, X: ArrayLike, y: ArrayLike,
     return accuracy_score(y, classes[nearest])
 
 
+def _predictions(model: Any, X: ArrayLike, where: str) -> np.ndarray:
+    """``model.predict(X)`` as a float array of finite numbers, or a clear error."""
+    predict = getattr(model, "predict", None)
+    if not callable(predict):
+        raise TypeError(f"{where}: the model must have a predict(X) method, "
+                        f"got {type(model).__name__} {brief(model)}")
+    out = predict(X)
+    try:
+        outputs = np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: predict(X) must return numbers, one row or number per sample, "
+                        f"got {brief(out)}") from None
+    if not np.all(np.isfinite(outputs)):
+        i = int(np.argwhere(~np.isfinite(outputs))[0][0])
+        raise ValueError(f"{where}: predict(X) gave {outputs[i].tolist()!r} for sample {i}; a model "
+                         "whose outputs are not finite numbers cannot be scored (did training "
+                         "diverge?)")
+    return outputs
+
+
 def _score_by_loss(record: LossRecord, outputs: np.ndarray, y: np.ndarray) -> float:
     """Accuracy by the loss's own labelling rule, or R² for a regression loss."""
-    if len(outputs) != len(y):
-        raise ValueError(f"default_score: predict gave {len(outputs)} outputs for {len(y)} targets")
     if record.is_classification:
         return float(np.mean(record.correct(outputs, y)))
     if outputs.ndim == 2 and outputs.shape[1] > 1:   # several outputs: R² of each, averaged
@@ -336,6 +369,81 @@ def _score_by_loss(record: LossRecord, outputs: np.ndarray, y: np.ndarray) -> fl
         return float(np.mean([r2_score(targets[:, j], outputs[:, j])
                               for j in range(outputs.shape[1])]))
     return r2_score(y, outputs)
+
+
+_FACTORY_HINT = "pass a function that builds a new model, e.g. lambda: nn.MLP(2, [8, 1])"
+
+
+def _check_factory(make_model: Any, where: str) -> None:
+    """``make_model`` must build a model when called with no arguments; say what to pass if not."""
+    # A model is callable too (model(x) is its forward pass), so callable() is not enough.
+    is_model = isinstance(make_model, Module) or (
+        not isinstance(make_model, type) and callable(getattr(make_model, "predict", None)))
+    if is_model:
+        raise TypeError(f"{where}: make_model must be a function that builds a new model, got the "
+                        f"model {brief(make_model)} itself; every fold needs an untrained model of "
+                        f"its own: {_FACTORY_HINT}")
+    if not callable(make_model):
+        raise TypeError(f"{where}: make_model must be a function that builds a new model, "
+                        f"got {type(make_model).__name__} {brief(make_model)}; {_FACTORY_HINT}")
+    try:
+        signature = inspect.signature(make_model)
+    except (TypeError, ValueError):   # no signature to read (some builtins): try it as it is
+        return
+    try:
+        signature.bind()
+    except TypeError:
+        name = getattr(make_model, "__name__", type(make_model).__name__)
+        needed = [p.name for p in signature.parameters.values()
+                  if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        raise TypeError(f"{where}: make_model is called with no arguments, but {name} needs "
+                        f"{', '.join(needed)}; {_FACTORY_HINT}") from None
+
+
+def _fold_part(indices: Any, n: int, k: int, part: str, where: str) -> np.ndarray:
+    """One side of fold k as an array of sample positions, checked against n samples."""
+    array = np.asarray(indices)
+    name = f"fold {k}'s {part} indices"
+    if array.dtype.kind == "b":   # a mask, one entry per sample
+        if array.shape != (n,):
+            raise ValueError(f"{where}: {name} are a mask of shape {array.shape}; a mask needs one "
+                             f"entry per sample, shape ({n},)")
+        array = np.flatnonzero(array)
+    if array.ndim != 1:
+        raise ValueError(f"{where}: {name} must be a 1-D list of sample positions, got shape "
+                         f"{array.shape}: {brief(indices)}")
+    if array.size == 0:
+        raise ValueError(f"{where}: fold {k} has an empty {part} set; every fold needs samples to "
+                         "train on and samples to test on")
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{where}: {name} must be integers (positions of samples), got "
+                        f"{array.dtype} {brief(array.tolist())}")
+    outside = array[(array < 0) | (array >= n)]
+    if outside.size:
+        raise ValueError(f"{where}: {name} must lie in 0..{n - 1} for {n} samples, got "
+                         f"{outside[0]}")
+    return array
+
+
+def _fold(train: Any, test: Any, n: int, k: int, where: str) -> Split:
+    train_idx = _fold_part(train, n, k, "training", where)
+    test_idx = _fold_part(test, n, k, "test", where)
+    both = np.intersect1d(train_idx, test_idx)
+    if both.size:
+        raise ValueError(f"{where}: fold {k} has samples {brief(both.tolist())} in both its "
+                         "training and its test set; a model tested on samples it was trained on "
+                         "scores too well")
+    return train_idx, test_idx
+
+
+def _score_number(value: Any, k: int, part: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: score(model, X, y) must return a number, got "
+                        f"{type(value).__name__} {brief(value)} on fold {k}'s {part} set")
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: score(model, X, y) returned {float(value)!r} on fold {k}'s "
+                         f"{part} set; a score must be a finite number")
+    return float(value)
 
 
 def cross_validate(make_model: Callable[[], Any], X: ArrayLike, y: ArrayLike,
@@ -346,11 +454,14 @@ def cross_validate(make_model: Callable[[], Any], X: ArrayLike, y: ArrayLike,
 
     * ``make_model()`` builds an untrained model (called once per fold, so no fold
       sees weights trained on its test data), e.g. ``lambda: MLP(2, [8, 1], seed=0)``.
+      A model itself, or a factory that hands back the same model twice, is refused.
     * ``cv``: a number of folds k (then, as in scikit-learn, :class:`StratifiedKFold`
       for a classifier -- a classification ``loss``, or with no loss known, ``y``
       holding whole numbers -- else :class:`KFold`; neither shuffles), a
       splitter (``KFold(5, shuffle=True, seed=0)``, ``LeaveOneOut()``), or a list of
-      ``(train_idx, test_idx)`` pairs.
+      ``(train_idx, test_idx)`` pairs.  Every fold is checked before any training:
+      whole-number positions (or boolean masks) within the data, neither part empty,
+      no sample in both.
     * ``fit(model, X_train, y_train, **fit_kwargs)`` trains in place; by default
       ``nn.fit`` with ``progress=False`` (so ``loss='cross_entropy', epochs=50`` etc.
       go straight through to it).
@@ -374,13 +485,20 @@ def cross_validate(make_model: Callable[[], Any], X: ArrayLike, y: ArrayLike,
     ([0.6667, 0.6667], 0.0)
     """
     where = "cross_validate"
-    if not callable(make_model):
-        raise TypeError(f"{where}: make_model must be a function that returns a new model, "
-                        f"got {type(make_model).__name__}; e.g. lambda: MLP(2, [8, 1])")
+    _check_factory(make_model, where)
+    for name, function in (("fit", fit), ("score", score)):
+        if function is not None and not callable(function):
+            raise TypeError(f"{where}: {name} must be a function or None, "
+                            f"got {type(function).__name__} {brief(function)}")
+    return_train_score = as_flag(return_train_score, "return_train_score", where)
     n = _n_samples(X, where)
     if _n_samples(y, where) != n:
         raise ValueError(f"{where}: X has {n} samples but y has {_n_samples(y, where)}")
-    X_array, y_array = np.asarray(X), np.asarray(y)
+    try:
+        X_array, y_array = np.asarray(X), np.asarray(y)
+    except ValueError:
+        raise ValueError(f"{where}: X and y must be arrays with the same shape for every sample; "
+                         "some rows have different lengths") from None
 
     if fit is None:
         fit_kwargs.setdefault("progress", False)
@@ -392,7 +510,10 @@ def cross_validate(make_model: Callable[[], Any], X: ArrayLike, y: ArrayLike,
     classifies = record.is_classification if record is not None else _is_integer_valued(y_array)
 
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
-        splitter = StratifiedKFold(cv) if classifies else KFold(cv)
+        k = as_count(cv, "cv", where, minimum=2,
+                     why="; cross-validation needs at least 2 folds (one to test on while "
+                         "training on the rest)")
+        splitter = StratifiedKFold(k) if classifies else KFold(k)
         splits = list(splitter.split(X_array, y_array))
     elif hasattr(cv, "split") and not isinstance(cv, str):
         splits = list(cv.split(X_array, y_array))
@@ -400,24 +521,37 @@ def cross_validate(make_model: Callable[[], Any], X: ArrayLike, y: ArrayLike,
         try:
             if isinstance(cv, str):
                 raise TypeError
-            splits = [(np.asarray(train), np.asarray(test)) for train, test in cv]
+            splits = [(train, test) for train, test in cv]
         except (TypeError, ValueError):
             raise TypeError(f"{where}: cv must be a number of folds, a splitter such as KFold(5), "
-                            f"or a list of (train_idx, test_idx) pairs, got {cv!r}") from None
+                            f"or a list of (train_idx, test_idx) pairs, got {brief(cv)}") from None
     if not splits:
         raise ValueError(f"{where}: cv gave no splits")
+    splits = [_fold(train, test, n, k, where) for k, (train, test) in enumerate(splits)]
 
     if score is None:
         def score(model, X_part, y_part):
             return default_score(model, X_part, y_part, loss=loss)
 
-    scores, train_scores, histories = [], [], []
-    for train_idx, test_idx in splits:
+    scores, train_scores, histories, models = [], [], [], []
+    for k, (train_idx, test_idx) in enumerate(splits):
         model = make_model()
+        if model is None:
+            raise TypeError(f"{where}: make_model() returned None; it must return a new model "
+                            "(a def without return, or a lambda around a statement?)")
+        for j, earlier in enumerate(models):
+            if model is earlier:
+                raise ValueError(f"{where}: make_model() returned the same model for fold {j} and "
+                                 f"fold {k}; it must build a new one each time, or fold {k} starts "
+                                 f"from weights trained on its own test samples -- write "
+                                 "lambda: nn.MLP(...), not lambda: model")
+        models.append(model)
         histories.append(fit(model, X_array[train_idx], y_array[train_idx], **fit_kwargs))
-        scores.append(float(score(model, X_array[test_idx], y_array[test_idx])))
+        scores.append(_score_number(score(model, X_array[test_idx], y_array[test_idx]),
+                                    k, "test", where))
         if return_train_score:
-            train_scores.append(float(score(model, X_array[train_idx], y_array[train_idx])))
+            train_scores.append(_score_number(score(model, X_array[train_idx], y_array[train_idx]),
+                                              k, "training", where))
     result = {"scores": scores, "mean": float(np.mean(scores)), "std": float(np.std(scores)),
               "histories": histories}
     if return_train_score:

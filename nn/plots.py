@@ -8,6 +8,13 @@ Optimizer paths are real runs of ``zero_grad() / loss.backward() / step()``.
 Each function returns a ``matplotlib.figure.Figure``.  In a notebook it shows itself
 (once: pyplot does not keep it); in a script, save it with ``fig.savefig('name.png')``.
 matplotlib is imported only when a plot is made, so ``import nn`` stays light.
+
+Every argument is checked when the plot is made, not when matplotlib draws it
+later: a count that is not an integer, a number that is not finite, or a grid
+too large for the memory is refused by name.  Text a learner gives (titles,
+class names, optimizer names) is drawn as it is written: valid mathtext such as
+``$x^2$`` renders, text that matplotlib could not parse or draw (an unmatched
+``$\\frac{$``, a lone surrogate) is shown literally, and very long text is cut.
 """
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ import numpy as np
 
 from autograd import Value, grad, no_grad
 from nn.activations import ACTIVATIONS, activation_record
+from nn.arguments import as_count, as_number, brief
 
 if TYPE_CHECKING:  # matplotlib is imported lazily, see _new_figure
     from matplotlib.axes import Axes
@@ -30,6 +38,74 @@ __all__ = [
 ]
 
 ActivationLike = Union[str, Callable[[Value], Value]]
+
+#: The largest counts a plot accepts.  Each point of a curve and each cell of a grid is
+#: a pass through the engine and a float in memory: a grid of 10**6 x 10**6 would never
+#: finish, so it is an error at once instead.
+MAX_CURVE_POINTS = 100_000
+MAX_GRID_RESOLUTION = 2_000
+MAX_STEPS = 1_000_000
+#: Text longer than this is cut: a title of 20,000 characters is no longer a title, and a
+#: legend entry much wider than the plot squeezes the plot itself away.
+TITLE_LIMIT = 120
+LEGEND_LIMIT = 40
+
+
+def _text(value: Any, legend: bool = False) -> str:
+    """Text a learner gave, in a form matplotlib draws without raising.
+
+    matplotlib parses text with an even number of ``$`` as mathtext and raises at
+    drawing time if it is not valid; a lone surrogate makes its font code raise.
+    Valid mathtext is kept (``$x^2$`` renders); otherwise every ``$`` is escaped
+    so the text shows as written.  In a legend, a label starting with ``_`` would
+    be silently left out, so it gets an invisible zero-width space in front.
+    """
+    text = str(value)
+    limit = LEGEND_LIMIT if legend else TITLE_LIMIT
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    dollars = text.count("$") - text.count(r"\$")
+    if dollars > 0 and dollars % 2 == 0:
+        from matplotlib.mathtext import MathTextParser
+
+        try:
+            MathTextParser("path").parse(text)
+        except ValueError:
+            text = text.replace(r"\$", "$").replace("$", r"\$")
+    if legend and text.startswith("_"):
+        text = "\u200b" + text
+    return text
+
+
+def _interval(value: Any, name: str, where: str) -> tuple[float, float]:
+    """(low, high): two finite numbers with low < high."""
+    low, high = _two_numbers(value, name, where, "(low, high)")
+    if not low < high:
+        raise ValueError(f"{where}: {name} must be (low, high) with low < high, got {value!r}")
+    return low, high
+
+
+def _two_numbers(value: Any, name: str, where: str, form: str = "(x, y)") -> tuple[float, float]:
+    """A pair of finite numbers, such as a point (x, y)."""
+    try:
+        first, second = value
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: {name} must be a pair {form} of numbers, "
+                        f"got {type(value).__name__} {brief(value)}") from None
+    return as_number(first, where, f"{name}[0]"), as_number(second, where, f"{name}[1]")
+
+
+def _given_axes(ax: Any, where: str) -> Any:
+    """``ax`` if it is a matplotlib Axes (or None, for a new figure)."""
+    if ax is None:
+        return None
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"{where}: ax must be a matplotlib Axes (such as plt.subplots()[1]) or "
+                        f"None, got {type(ax).__name__} {brief(ax)}")
+    return ax
 
 
 
@@ -66,9 +142,9 @@ def _activation_function(activation: ActivationLike) -> tuple[str, Callable[[Val
                              f"choose one of {sorted(ACTIVATIONS)} or pass a function of a Value")
         return activation, record.function
     if callable(activation):
-        return getattr(activation, "__name__", "f"), activation
+        return str(getattr(activation, "__name__", "f")), activation
     raise TypeError(f"plot_activation: an activation is a name or a function of a Value, "
-                    f"got {type(activation).__name__} {activation!r}")
+                    f"got {type(activation).__name__} {brief(activation)}")
 
 
 def activation_curve(activation: ActivationLike, x: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -80,16 +156,24 @@ def activation_curve(activation: ActivationLike, x: Sequence[float]) -> tuple[np
     >>> bool(slope[1] < 1e-4)  # saturated: almost no gradient gets through
     True
     """
+    where = "activation_curve"
     name, f = _activation_function(activation)
+    if isinstance(x, (str, bytes)) or np.ndim(x) != 1:
+        raise TypeError(f"{where}: x must be a list or 1-D array of numbers, "
+                        f"got {type(x).__name__} {brief(x)}")
     values, slopes = [], []
-    for xi in x:
-        v = Value(float(xi))
+    for i, xi in enumerate(x):
+        v = Value(as_number(xi, where, f"x[{i}]"))
         out = f(v)
         if not isinstance(out, Value):
-            raise TypeError(f"activation_curve: {name}(Value) must return a Value, "
-                            f"got {type(out).__name__} {out!r}")
+            raise TypeError(f"{where}: {name}(Value) must return a Value, "
+                            f"got {type(out).__name__} {brief(out)}")
+        slope = grad(out, v)  # d out / d v, by the chain rule the engine runs
+        if not (math.isfinite(out.data) and math.isfinite(slope)):
+            raise ValueError(f"{where}: {name}({v.data!r}) is {out.data!r} with slope {slope!r}; "
+                             "a curve of numbers that are not finite cannot be drawn")
         values.append(out.data)
-        slopes.append(grad(out, v))  # d out / d v, by the chain rule the engine runs
+        slopes.append(slope)
     return np.array(values), np.array(slopes)
 
 
@@ -125,15 +209,18 @@ def plot_activation(name_or_names: ActivationLike | Sequence[ActivationLike],
     >>> len(fig.axes), [text.get_text() for text in fig.legends[0].get_texts()]
     (2, ['sigmoid', 'tanh'])
     """
+    where = "plot_activation"
     single = isinstance(name_or_names, str) or callable(name_or_names)
+    if not single and not isinstance(name_or_names, (list, tuple)):
+        raise TypeError(f"{where}: expected an activation (a name or a function of a Value) or a "
+                        f"list of them, got {type(name_or_names).__name__} {brief(name_or_names)}")
     names = [name_or_names] if single else list(name_or_names)
     if not names:
         raise ValueError("plot_activation: give at least one activation")
-    lo, hi = (float(v) for v in x_range)
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise ValueError(f"plot_activation: x_range must be (low, high) with low < high, got {x_range!r}")
-    if num < 2:
-        raise ValueError(f"plot_activation: num must be at least 2 points, got {num!r}")
+    lo, hi = _interval(x_range, "x_range", where)
+    num = as_count(num, "num", where, minimum=2, maximum=MAX_CURVE_POINTS)
+    if saturation_threshold is not None:
+        saturation_threshold = as_number(saturation_threshold, where, "saturation_threshold")
 
     x = np.linspace(lo, hi, num)
     fig, axes = _new_figure(2, figsize=figsize)
@@ -141,7 +228,7 @@ def plot_activation(name_or_names: ActivationLike | Sequence[ActivationLike],
     colors = _colors()
     shaded = []
     for i, activation in enumerate(names):
-        label, _ = _activation_function(activation)
+        label = _text(_activation_function(activation)[0], legend=True)
         values, slopes = activation_curve(activation, x)
         color = colors[i % len(colors)]
         ax_f.plot(x, values, color=color, label=label)
@@ -179,12 +266,25 @@ def plot_activation(name_or_names: ActivationLike | Sequence[ActivationLike],
 
 
 def _floats(history: Mapping, key: str) -> list[float]:
-    values = history.get(key) or []
-    try:
-        return [float(v) for v in values]
-    except (TypeError, ValueError):
+    """history[key] as floats; NaN and inf are kept (they are drawn as a gap and marked)."""
+    values = history.get(key)
+    if values is None:
+        return []
+    if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
         raise TypeError(f"plot_history: history[{key!r}] must be a list of numbers, "
-                        f"got {values!r}") from None
+                        f"got {brief(values)}")
+    numbers = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)):
+            raise TypeError(f"plot_history: history[{key!r}] must be a list of numbers, "
+                            f"got {type(v).__name__} {brief(v)} in it")
+        numbers.append(float(v))
+    return numbers
+
+
+def _first_not_finite(values: list[float]) -> int | None:
+    """The epoch (counting from 1) of the first value that is NaN or inf, if any."""
+    return next((epoch for epoch, v in enumerate(values, start=1) if not math.isfinite(v)), None)
 
 
 def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None,
@@ -227,6 +327,13 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
             ax.plot(range(1, len(train) + 1), train, marker=".", label=f"training {name}")
         if val:
             ax.plot(range(1, len(val) + 1), val, marker=".", label=f"validation {name}")
+        for part, series in (("training", train), ("validation", val)):
+            # A loss of NaN or inf is not a point on the line: mark where it began, so a
+            # diverged run does not look like a run that simply stopped.
+            epoch = _first_not_finite(series)
+            if epoch is not None:
+                ax.axvline(epoch, color="crimson", linestyle=":", linewidth=1.5,
+                           label=f"{part} {name} not finite from epoch {epoch}")
         if best is not None:
             ax.axvline(best[1], color="gray", linestyle="--", linewidth=1,
                        label=f"lowest validation loss (epoch {best[1]})")
@@ -237,7 +344,7 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(_text(title))
     return fig
 
 
@@ -246,6 +353,7 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
 
 
 def _scores(model_or_predict, points: np.ndarray) -> np.ndarray:
+    where = "plot_decision_boundary"
     predict = getattr(model_or_predict, "predict", None)
     if predict is None:
         if not callable(model_or_predict):
@@ -254,22 +362,33 @@ def _scores(model_or_predict, points: np.ndarray) -> np.ndarray:
         predict = model_or_predict
     out = predict(points)
     try:
-        scores = np.array([float(s) for s in out]) if np.ndim(out) == 1 else np.asarray(out, dtype=float)
+        scores = (np.array([_number(s) for s in out]) if np.ndim(out) == 1
+                  else np.asarray(out, dtype=float))
     except (TypeError, ValueError):
         raise TypeError("plot_decision_boundary: predict(X) must return numbers, "
-                        f"got {type(out).__name__} {out!r:.80}") from None
+                        f"got {type(out).__name__} {brief(out)}") from None
     if scores.ndim == 2 and scores.shape[1] == 1:
         scores = scores[:, 0]
     if scores.ndim not in (1, 2) or len(scores) != len(points):
         raise ValueError(f"plot_decision_boundary: predict(X) on {len(points)} points returned shape "
                          f"{scores.shape}; expected ({len(points)},) scores or "
                          f"({len(points)}, k) class scores")
+    if not np.all(np.isfinite(scores)):
+        i = int(np.argwhere(~np.isfinite(scores))[0][0])
+        raise ValueError(f"{where}: predict(X) gave {scores[i].tolist()!r} at the point "
+                         f"{points[i].tolist()}; a model whose outputs are not finite numbers has "
+                         "no decision boundary (did training diverge?)")
     return scores
+
+
+def _number(v: Any) -> float:
+    """A plain number, or a Value's number (a Value does not turn into a float by itself)."""
+    return v.data if isinstance(v, Value) else float(v)
 
 
 def _label_text(label) -> str:
     label = label.item() if hasattr(label, "item") else label
-    return f"{label:g}" if isinstance(label, float) else str(label)
+    return f"{label:g}" if isinstance(label, float) else _text(label, legend=True)
 
 
 def plot_decision_boundary(model_or_predict: Any, X: Any, y: Any, resolution: int = 60,
@@ -296,18 +415,33 @@ def plot_decision_boundary(model_or_predict: Any, X: Any, y: Any, resolution: in
     >>> len(fig.axes[0].collections[-1].get_offsets())  # the scatter of the data
     3
     """
-    X = np.asarray(X, dtype=float)
+    where = "plot_decision_boundary"
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: X must be an (n, 2) array of numbers, got {brief(X)}") from None
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
         raise ValueError(f"plot_decision_boundary: X must have shape (n, 2) with n > 0, got {X.shape}")
+    if not np.all(np.isfinite(X)):
+        row = int(np.argwhere(~np.isfinite(X))[0][0])
+        raise ValueError(f"{where}: X row {row} is {X[row].tolist()}; every coordinate must be a "
+                         "finite number")
     if y.ndim == 2:  # one-hot targets
         y = y.argmax(axis=1)
     if y.shape != (len(X),):
         raise ValueError(f"plot_decision_boundary: y must have one label per row of X "
                          f"({len(X)}), got shape {y.shape}")
-    if int(resolution) < 2:
-        raise ValueError(f"plot_decision_boundary: resolution must be at least 2, got {resolution!r}")
-    resolution = int(resolution)
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError(f"{where}: label {int(np.flatnonzero(~np.isfinite(y))[0])} of y is not a "
+                         "finite number; every label must be a class")
+    resolution = as_count(resolution, "resolution", where, minimum=2, maximum=MAX_GRID_RESOLUTION)
+    threshold = as_number(threshold, where, "threshold")
+    margin = as_number(margin, where, "margin")
+    if margin < 0:
+        raise ValueError(f"{where}: margin must be 0 or more (a fraction of the data's width), "
+                         f"got {margin!r}")
+    ax = _given_axes(ax, where)
 
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = margin * np.where(hi > lo, hi - lo, 1.0)
@@ -321,9 +455,13 @@ def plot_decision_boundary(model_or_predict: Any, X: Any, y: Any, resolution: in
         if len(labels) > 2:
             raise ValueError(f"plot_decision_boundary: predict(X) gives one score per point (binary) "
                              f"but y has {len(labels)} labels {labels.tolist()}")
-        labels = labels if len(labels) == 2 else np.array([labels[0] - 1, labels[0]])
         region = (scores > threshold).astype(int)  # 1 = the larger label
-        y_index = np.searchsorted(labels, y)
+        if len(labels) == 2:
+            y_index = np.searchsorted(labels, y)
+        else:   # one class in y: it is the larger label, and the other one is named for it
+            other = labels[0] - 1 if labels.dtype.kind in "iuf" else "(other)"
+            labels = np.array([other, labels[0]], dtype=object)
+            y_index = np.ones(len(y), dtype=int)
     else:
         k = scores.shape[1]
         if not np.all(np.isin(labels, np.arange(k))):
@@ -353,7 +491,7 @@ def plot_decision_boundary(model_or_predict: Any, X: Any, y: Any, resolution: in
         handles.append(Line2D([], [], color="black", label=f"score = {threshold:g}"))
     ax.scatter(X[:, 0], X[:, 1], c=[colors[i] for i in y_index], edgecolors="black",
                linewidths=0.5, s=25)
-    ax.set(title=title or "decision boundary", xlabel="$x_1$", ylabel="$x_2$")
+    ax.set(title=_text(title) if title else "decision boundary", xlabel="$x_1$", ylabel="$x_2$")
     ax.legend(handles=handles, fontsize=8, loc="best")
     return fig
 
@@ -378,14 +516,23 @@ def optimizer_paths(loss_fn: Callable[[Value, Value], Value], optimizers: Mappin
     >>> paths['SGD'].round(3).tolist()
     [[1.0, 1.0], [0.92, 0.2], [0.846, 0.04]]
     """
+    where = "optimizer_paths"
+    if not callable(loss_fn):
+        raise TypeError(f"{where}: loss_fn must be a function of two Values (x, y), "
+                        f"got {type(loss_fn).__name__} {brief(loss_fn)}")
     if not isinstance(optimizers, Mapping) or not optimizers:
         raise TypeError("optimizer_paths: optimizers must be a non-empty dict name -> "
                         "factory(params) returning an optimizer")
-    x0, y0 = (float(v) for v in start)
-    if int(steps) < 0:
-        raise ValueError(f"optimizer_paths: steps must be 0 or more, got {steps!r}")
+    x0, y0 = _two_numbers(start, "start", where)
+    steps = as_count(steps, "steps", where, minimum=0, maximum=MAX_STEPS)
     paths = {}
     for name, make_optimizer in optimizers.items():
+        if not callable(make_optimizer):
+            made = " (an optimizer already made, for other parameters)" if hasattr(
+                make_optimizer, "step") else ""
+            raise TypeError(f"{where}: optimizers[{brief(name)}] must be a function that builds an "
+                            f"optimizer from the parameters [x, y], such as lambda p: SGD(p, lr=0.1); "
+                            f"got {type(make_optimizer).__name__}{made}")
         x, y = Value(x0, label="x"), Value(y0, label="y")
         optimizer = make_optimizer([x, y])
         if not (callable(getattr(optimizer, "step", None))
@@ -393,7 +540,7 @@ def optimizer_paths(loss_fn: Callable[[Value, Value], Value], optimizers: Mappin
             raise TypeError(f"optimizer_paths: optimizers[{name!r}]([x, y]) must return an optimizer "
                             f"with step() and zero_grad(), got {type(optimizer).__name__}")
         path = [(x0, y0)]
-        for _ in range(int(steps)):
+        for _ in range(steps):
             optimizer.zero_grad()
             try:
                 loss = loss_fn(x, y)
@@ -452,6 +599,15 @@ def plot_optimizer_paths(loss_fn: Callable[[Value, Value], Value],
     >>> fig.paths['SGD'].shape
     (21, 2)
     """
+    where = "plot_optimizer_paths"
+    start = _two_numbers(start, "start", where)
+    steps = as_count(steps, "steps", where, minimum=0, maximum=MAX_STEPS)
+    resolution = as_count(resolution, "resolution", where, minimum=2, maximum=MAX_GRID_RESOLUTION)
+    if minimum is not None:
+        minimum = _two_numbers(minimum, "minimum", where)
+    ranges = [None if given is None else _interval(given, name, where)
+              for given, name in ((x_range, "x_range"), (y_range, "y_range"))]
+    ax = _given_axes(ax, where)
     paths = optimizer_paths(loss_fn, optimizers, start, steps)
     # The default box leaves out paths that end higher than they began: one
     # climbing path would otherwise squash every other path into a dot.
@@ -460,18 +616,14 @@ def plot_optimizer_paths(loss_fn: Callable[[Value, Value], Value],
     points = np.vstack([[start], *(descending or paths.values()),
                         [minimum] if minimum is not None else np.empty((0, 2))])
 
-    def box(axis: int, given) -> tuple[float, float]:
-        if given is not None:
-            lo, hi = (float(v) for v in given)
-            if not lo < hi:
-                raise ValueError(f"plot_optimizer_paths: a range must be (low, high) with low < high, "
-                                 f"got {given!r}")
-            return lo, hi
+    def box(axis: int) -> tuple[float, float]:
+        if ranges[axis] is not None:
+            return ranges[axis]
         lo, hi = points[:, axis].min(), points[:, axis].max()
         pad = 0.15 * (hi - lo) if hi > lo else 1.0
         return lo - pad, hi + pad
 
-    (xlo, xhi), (ylo, yhi) = box(0, x_range), box(1, y_range)
+    (xlo, xhi), (ylo, yhi) = box(0), box(1)
     gx, gy = np.linspace(xlo, xhi, resolution), np.linspace(ylo, yhi, resolution)
     z = _loss_grid(loss_fn, gx, gy)
 
@@ -493,7 +645,8 @@ def plot_optimizer_paths(loss_fn: Callable[[Value, Value], Value],
     colors = _colors()
     for i, (name, path) in enumerate(paths.items()):
         diverged = len(path) < steps + 1
-        label = f"{name} (diverged after {len(path) - 1} steps)" if diverged else name
+        label = _text(name, legend=True)
+        label = f"{label} (diverged after {len(path) - 1} steps)" if diverged else label
         ax.plot(path[:, 0], path[:, 1], marker=".", markersize=3, linewidth=1.5,
                 color=colors[i % len(colors)], label=label)
     ax.plot([start[0]], [start[1]], marker="o", color="black", linestyle="", label="start")
@@ -501,7 +654,7 @@ def plot_optimizer_paths(loss_fn: Callable[[Value, Value], Value],
         ax.plot([minimum[0]], [minimum[1]], marker="*", markersize=14, color="gold",
                 markeredgecolor="black", linestyle="", label="minimum")
     ax.set(xlim=(xlo, xhi), ylim=(ylo, yhi), xlabel="x", ylabel="y",
-           title=title or f"optimizer paths, {steps} steps")
+           title=_text(title) if title else f"optimizer paths, {steps} steps")
     ax.legend(fontsize=8)
     fig.paths = paths
     return fig
@@ -520,6 +673,35 @@ def _layers(model) -> list:
         return [SimpleNamespace(neurons=[model])]
     raise TypeError(f"plot_weights: expected a model with .layers (an MLP), a layer with .neurons "
                     f"or a neuron with .w and .b, got {type(model).__name__}")
+
+
+def _weight_rows(layer: Any, i: int) -> list[list[float]]:
+    """Layer i's weights, one row per neuron and its bias last; each a finite number, rows alike."""
+    try:
+        neurons = [(list(neuron.w), neuron.b) for neuron in layer.neurons]
+    except (AttributeError, TypeError):
+        raise TypeError(f"plot_weights: layer {i} must have .neurons, each with .w (list of "
+                        f"Values) and .b") from None
+    rows = []
+    for j, (weights, bias) in enumerate(neurons):
+        row = []
+        for k, w in enumerate([*weights, bias]):
+            part = f"w[{k}]" if k < len(weights) else "b"
+            try:
+                number = _number(w)
+            except (TypeError, ValueError):
+                raise TypeError(f"plot_weights: layer {i}, neuron {j}, {part} must be a number or "
+                                f"a Value, got {type(w).__name__} {brief(w)}") from None
+            if not math.isfinite(number):
+                raise ValueError(f"plot_weights: layer {i}, neuron {j}, {part} is {number!r}; a "
+                                 "weight that is not a finite number has no colour (did training "
+                                 "diverge?)")
+            row.append(number)
+        rows.append(row)
+    if not rows or len({len(r) for r in rows}) != 1:
+        raise ValueError(f"plot_weights: layer {i}'s neurons must all have the same number of "
+                         f"weights, got {[len(r) - 1 for r in rows]}")
+    return rows
 
 
 def plot_weights(model: Any, annotate: bool | None = None,
@@ -541,16 +723,9 @@ def plot_weights(model: Any, annotate: bool | None = None,
     layers = _layers(model)
     if not layers:
         raise ValueError("plot_weights: the model has no layers")
+    weights = [_weight_rows(layer, i) for i, layer in enumerate(layers)]   # all checked first
     fig, axes = _new_figure(len(layers), figsize=figsize or (3.2 * len(layers) + 1.0, 3.8))
-    for i, (ax, layer) in enumerate(zip(axes[0], layers)):
-        try:
-            rows = [[float(w) for w in neuron.w] + [float(neuron.b)] for neuron in layer.neurons]
-        except AttributeError:
-            raise TypeError(f"plot_weights: layer {i} must have .neurons, each with .w (list of "
-                            f"Values) and .b") from None
-        if not rows or len({len(r) for r in rows}) != 1:
-            raise ValueError(f"plot_weights: layer {i}'s neurons must all have the same number of "
-                             f"weights, got {[len(r) - 1 for r in rows]}")
+    for i, (ax, rows) in enumerate(zip(axes[0], weights)):
         w = np.array(rows)
         scale = float(np.abs(w).max()) or 1.0
         image = ax.imshow(w, cmap="RdBu_r", vmin=-scale, vmax=scale, aspect="auto",

@@ -59,8 +59,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from autograd import Value
 from nn.activations import ACTIVATIONS, ActivationRecord, activation_name, activation_record
+from nn.arguments import brief
 from nn.converters import register_converter
 from nn.layers import MLP, Layer, Neuron
+from nn.module import require_finite_parameters
 from nn.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 if TYPE_CHECKING:  # names for type hints only: never imports torch at run time
@@ -178,6 +180,9 @@ def model_to_torch(model: MLP | Layer | Neuron, dtype: Any = None) -> "torch.nn.
         raise ValueError(f"{where}: dtype must be a floating-point torch dtype such as "
                          f"torch.float64, got {dtype!r}")
     layers = _layers_of(model, where)
+    # torch would copy a NaN as readily as any number, and every output and gradient of the
+    # exported model would be NaN, far from the line that wrote it.
+    require_finite_parameters(model, where)
     modules = []
     for k, (nin, neurons, activation) in enumerate(layers):
         record = _named_activation(activation, f"{where}: layer {k}")
@@ -354,8 +359,8 @@ def parameter_layout(params: Sequence[Value], shapes: Sequence[Sequence[int]],
     >>> parameter_layout(nn.Layer(2, 2).parameters(), [(2, 2), (2,)])  # w00 w01 b0 w10 w11 b1
     [[0, 1, 3, 4], [2, 5]]
     """
-    params = list(params)
-    shapes = [tuple(int(d) for d in shape) for shape in shapes]
+    params = _value_list(params, "params", where)
+    shapes = _shape_list(shapes, where)
     matches = [_LABEL.match(p.label or "") for p in params]
     if all(matches):
         tensors: dict[tuple[str, str], dict[tuple[int, ...], int]] = {}
@@ -390,6 +395,32 @@ def parameter_layout(params: Sequence[Value], shapes: Sequence[Sequence[int]],
                          f"(shapes {shapes}) hold {total} numbers")
     starts = itertools.accumulate((math.prod(shape) for shape in shapes), initial=0)
     return [list(range(start, start + math.prod(shape))) for start, shape in zip(starts, shapes)]
+
+
+def _value_list(params: Any, name: str, where: str) -> list[Value]:
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(f"{where}: {name} must be a list of Values (model.parameters()), got "
+                        f"{type(params).__name__} {brief(params)}") from None
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"{where}: {name}[{i}] must be a Value, got {type(p).__name__} {brief(p)}")
+    return params
+
+
+def _shape_list(shapes: Any, where: str) -> list[tuple[int, ...]]:
+    """Tensor shapes as tuples of non-negative ints (torch.Size is one)."""
+    try:
+        result = [tuple(shape) for shape in shapes]
+    except TypeError:
+        raise TypeError(f"{where}: shapes must be a list of tensor shapes such as [(3, 2), (3,)], "
+                        f"got {type(shapes).__name__} {brief(shapes)}") from None
+    for shape in result:
+        if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+            raise ValueError(f"{where}: a tensor shape is a tuple of sizes (integers 0 or more), "
+                             f"got {brief(shape)}")
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -437,7 +468,13 @@ def _tensor_list(torch_params: Any, torch: Any, where: str) -> list:
     if isinstance(torch_params, torch.Tensor):
         raise TypeError(f"{where}: torch_params must be a list of tensors, got a single tensor; "
                         "wrap it in a list")
-    tensors = [p[1] if isinstance(p, tuple) else p for p in torch_params]  # (name, tensor) pairs too
+    try:
+        items = list(torch_params)
+    except TypeError:
+        raise TypeError(f"{where}: torch_params must be the torch model's parameters "
+                        "(optimizer.to_torch(torch_model.parameters())), got "
+                        f"{type(torch_params).__name__} {brief(torch_params)}") from None
+    tensors = [p[1] if isinstance(p, tuple) else p for p in items]  # (name, tensor) pairs too
     for i, t in enumerate(tensors):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"{where}: torch_params[{i}] is {type(t).__name__}, not a tensor")
@@ -480,6 +517,12 @@ def optimizer_to_torch(optimizer: Optimizer, torch_params: Iterable[Any]) -> "to
             state["step"] = step if kind == "SGD" else _step_tensor(torch, step)
             for name in _torch_buffers(kind, settings):
                 values = [optimizer.state[name][k] for k in indices]
+                for k, v in zip(indices, values):
+                    if not math.isfinite(v):
+                        raise ValueError(f"{where}: the optimizer's {name} for parameter "
+                                         f"{optimizer.params[k].label or k!r} is {v!r}; state that "
+                                         "is not a finite number cannot be carried over (did "
+                                         "training diverge?)")
                 state[name] = torch.tensor(values, dtype=tensor.dtype,
                                            device=tensor.device).reshape(tensor.shape)
     if kind == "SGD":

@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd
 from autograd import Value, gradcheck, gradgradcheck
-from nn.losses import log_softmax, softmax
+from autograd.tape import Tape
+from nn.losses import cross_entropy, log_softmax, softmax
 
 # The seed notes (000_*) apply a numpy softmax to each row of this matrix and print:
 SEED_LOGITS = [[1, 2, 0], [-1, 0, 1], [-10, 0, 10]]
@@ -102,7 +104,8 @@ def test_softmax_gradient_is_the_softmax_jacobian():
 @pytest.mark.parametrize("function", [softmax, log_softmax])
 @pytest.mark.parametrize("logits", [[0.3, -1.2, 2.0], [1.0, 1.0, 0.0], [30.0, -20.0]])
 def test_softmax_gradients_match_finite_differences(function, logits):
-    # [1, 1, 0] ties for the max: the shift is a constant, so even there the
+    # [1, 1, 0] ties for the max: the max node sends its gradient to one of the two,
+    # but what reaches it through the shift adds up to 0, so even there the
     # gradient is the smooth one.
     for i in range(len(logits)):
         def component(*z, i=i):
@@ -126,3 +129,33 @@ def test_softmax_rejects_inputs_that_are_not_one_row_of_logits():
         log_softmax(np.zeros((2, 2, 2)))
     with pytest.raises(TypeError, match="softmax"):
         softmax(["a", "b"])
+
+
+# Two samples whose logits lie about 1000 apart: a shift recorded as the first
+# sample's max would be subtracted from the second's logits, and e^(z - c) would
+# overflow (or the sum underflow to 0) in the replay.
+FAR_APART = np.array([[1000.0, 1001.5, 999.0], [-2.0, 0.5, 1.0]])
+SHIFTED_OUTPUTS = {
+    "cross_entropy": lambda z: cross_entropy(z, 1),
+    "softmax": lambda z: softmax(z)[2],
+    "log_softmax": lambda z: log_softmax(z)[0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHIFTED_OUTPUTS))
+def test_replay_takes_each_samples_own_max_logit(name):
+    output = SHIFTED_OUTPUTS[name]
+    w, b = Value(0.9), Value(0.2)
+
+    def sample_output(z0, z1, z2):
+        return output([w * z0 + b, w * z1, w * z2])
+
+    tape = Tape.record(sample_output, FAR_APART[0], [w, b], second_sample=FAR_APART[1])
+    replayed = tape.forward(FAR_APART)
+    replayed_grads = tape.backward()
+
+    autograd.zero_grad([w, b])
+    scalar = [sample_output(*map(Value, row)) for row in FAR_APART]
+    autograd.sum(scalar).backward()
+    np.testing.assert_allclose(replayed, [v.data for v in scalar], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(replayed_grads, [w.grad, b.grad], rtol=1e-12, atol=1e-12)
