@@ -8,10 +8,21 @@ so a chain of a million nodes needs no deep recursion.
 ``grad(output, inputs)`` does the same walk but returns the gradients instead of
 storing them; with ``create_graph=True`` it builds them as Values from the
 primitive table's rules, so they can be differentiated again.
+
+No gradient comes out inf or NaN: one that overflows raises, naming the node,
+and leaves every ``grad`` as it was.  ``verify_graph(root)`` (also
+``backward(root, check=True)``) checks what the fast walk takes on trust: every
+parent a Value, one local derivative per parent, no cycle, and no Value changed
+since the graph was built.  docs/reliability.md says why those checks are not
+on by default.
 """
 from __future__ import annotations
 
 import gc
+import math
+import numbers
+import sys
+import threading
 import weakref
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
@@ -19,8 +30,11 @@ from typing import Iterable, Iterator, Sequence
 from autograd import ops
 from autograd.value import Value, enable_grad, to_float
 
+_LARGEST = sys.float_info.max  # a float is finite exactly when it lies in [-_LARGEST, _LARGEST]
+_LOWEST = -_LARGEST
+
 __all__ = ["topological_order", "backward", "grad", "zero_grad", "local_grad_values",
-           "BackwardRecord", "last_backward", "record_backward"]
+           "BackwardRecord", "last_backward", "record_backward", "verify_graph", "GraphError"]
 
 
 class BackwardRecord:
@@ -59,27 +73,68 @@ class BackwardRecord:
         return f"BackwardRecord(root={self.root!r}, {len(self.accumulated)} accumulated)"
 
 
+class _ThisThread(threading.local):
+    """What each thread's latest backward() did: a thread never reads another's record."""
+
+    latest: BackwardRecord | None = None
+
+
+_this_thread = _ThisThread()
+# The newest record of any thread: None before the first backward(), when no thread has one.
 _latest: BackwardRecord | None = None
 
 
 def last_backward() -> BackwardRecord | None:
-    """The record of the latest ``backward()`` (or ``backward_steps``), None before the first.
+    """The record of this thread's latest ``backward()`` (or ``backward_steps``), None before the first.
+
+    Each thread has its own, as each has its own ``no_grad()``: an optimizer
+    stepping in one thread reads its own backward, not one another thread ran
+    meanwhile.
 
     >>> (Value(1.0) * 2).backward(); last_backward().root is None   # the output was not kept
     True
     """
-    return _latest
+    return _this_thread.latest if _latest is not None else None
 
 
 def record_backward(root: Value, accumulated: Iterable[tuple[Value, float]] = ()) -> BackwardRecord:
-    """Make ``root`` the latest backward's output; for walks that run the chain rule themselves.
+    """Make ``root`` this thread's latest backward's output; for walks that run the chain rule themselves.
 
     ``backward()`` calls it; so does ``backward_steps``, which runs the same walk
     step by step.  It is the only writer of the record.
+
+    >>> record_backward(Value(1.0)).accumulated
+    ()
     """
     global _latest
-    _latest = BackwardRecord(root, accumulated)
-    return _latest
+    record = BackwardRecord(root, accumulated)
+    _this_thread.latest = _latest = record
+    return record
+
+
+class GraphError(ValueError):
+    """A graph ``backward()`` cannot use: malformed by hand, cyclic, or stale.
+
+    ``node`` is the Value where the problem was found.
+
+    >>> x = Value(2.0); y = x * x; y.local_grads = ()
+    >>> try:
+    ...     verify_graph(y)
+    ... except GraphError as error:
+    ...     error.node is y
+    True
+    """
+
+    def __init__(self, message: str, node):
+        super().__init__(message)
+        self.node = node
+
+
+# One backward() at a time, across threads: two passes through shared leaves (the
+# same parameters) would otherwise interleave their read-add-write of each leaf's
+# grad and lose contributions.  Under CPython's GIL two walks never run at once
+# anyway, so the lock costs no speed, only the ~0.1 microsecond of taking it.
+_one_backward_at_a_time = threading.RLock()
 
 
 @contextmanager
@@ -105,6 +160,9 @@ def _collector_paused() -> Iterator[None]:
 def topological_order(root: Value) -> list[Value]:
     """Every Value ``root`` depends on, each after all of its parents.
 
+    It trusts the graph (see ``verify_graph`` for the checked version) but names the
+    node of a graph too broken to walk at all, a parent that is not a Value say.
+
     >>> x = Value(1.0); y = x * 2; z = y + x
     >>> [v.data for v in topological_order(z)]
     [1.0, 2.0, 2.0, 3.0]
@@ -115,32 +173,174 @@ def topological_order(root: Value) -> list[Value]:
         return _topological_order(root)
 
 
-def _topological_order(root: Value) -> list[Value]:
+def _topological_order(root: Value, where: str = "topological_order()") -> list[Value]:
     order: list[Value] = []
     seen = {root}
-    # Each stack entry is a node and an iterator over the parents not yet looked at,
-    # so the walk resumes where it left off instead of recursing.
+    try:
+        # Each stack entry is a node and an iterator over the parents not yet looked at,
+        # so the walk resumes where it left off instead of recursing.
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    if parent.parents:
+                        stack.append((parent, iter(parent.parents)))
+                        break
+                    order.append(parent)  # a leaf is finished as soon as it is found
+            else:
+                stack.pop()
+                order.append(node)
+    except (AttributeError, TypeError):  # a parent that is not a Value, parents not a tuple...
+        _raise_if_malformed(root, where)
+        raise
+    return order
+
+
+def _raise_if_malformed(root: Value, where: str) -> None:
+    """Raise the GraphError saying what is wrong with ``root``'s graph, if anything is.
+
+    The slow path of a failure: the fast walks trust the graph, and when one of them
+    fails, a node broken by hand explains it better than Python's own message.
+    """
+    try:
+        _checked_order(root, where)
+    except GraphError as problem:
+        raise problem from None  # the error it explains is only a symptom
+
+
+def verify_graph(root: Value, where: str = "verify_graph()") -> list[Value]:
+    """``root``'s topological order, once every node of it is checked; GraphError names the first bad one.
+
+    It checks what ``backward()`` takes on trust, for speed:
+
+    * every parent is a Value, with one local derivative per parent;
+    * every ``data``, every local derivative and every leaf's ``grad`` is a finite number;
+    * no Value depends on itself (a cycle, which only assigning ``parents`` can make);
+    * nothing is stale: each node made from the primitive table, computed again
+      from its parents' current data, gives its own ``data`` and ``local_grads``.
+      A Value changed by hand (``x.data = ...``) after the graph was built makes
+      them differ.  Nodes made by hand with ``Value(data, parents, local_grads)``
+      have no rule to compute them again and are taken as they are.
+
+    It costs about as much as building the graph again.  ``where`` names the
+    operation in the messages.
+
+    >>> x = Value(2.0); y = x * x
+    >>> x.data = 3.0      # y was computed from 2.0: its data and local_grads are stale
+    >>> try:
+    ...     verify_graph(y)
+    ... except GraphError as error:
+    ...     print(error.node is y, 'stale' in str(error))
+    True True
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"{where}: root must be a Value, got {type(root).__name__} {root!r}")
+    with _collector_paused():
+        order = _checked_order(root, where)
+        for node in order:
+            _check_fresh(node, where)
+    return order
+
+
+def _checked_order(root: Value, where: str) -> list[Value]:
+    """The topological order, checking each node as it is found and refusing a cycle."""
+    _check_node(root, where)
+    order: list[Value] = []
+    # True while a node's parents are being walked (it is on the current path), then
+    # False: a parent found on the path is a cycle.
+    on_path = {root: True}
     stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
+            if not isinstance(parent, Value):
+                raise GraphError(f"{where}: {_named(node)} has a parent that is not a Value: "
+                                 f"{type(parent).__name__} {parent!r}", node)
+            state = on_path.get(parent)
+            if state is None:
+                _check_node(parent, where)
                 if parent.parents:
+                    on_path[parent] = True
                     stack.append((parent, iter(parent.parents)))
                     break
-                order.append(parent)  # a leaf is finished as soon as it is found
+                on_path[parent] = False
+                order.append(parent)
+            elif state:
+                raise GraphError(
+                    f"{where}: {_named(parent)} depends on itself: its parents lead back to it "
+                    f"(through {_named(node)}). A graph has no cycles, or no node could come "
+                    "after all the nodes it is made from; this one was made by assigning "
+                    ".parents by hand", parent)
         else:
             stack.pop()
+            on_path[node] = False
             order.append(node)
     return order
 
 
-def backward(root: Value, gradient: float = 1.0) -> None:
+def _finite_number(x) -> bool:
+    return isinstance(x, numbers.Real) and math.isfinite(x)
+
+
+def _check_node(node: Value, where: str) -> None:
+    parents, local_grads = node.parents, node.local_grads
+    if not (isinstance(parents, (tuple, list)) and isinstance(local_grads, (tuple, list))):
+        raise GraphError(f"{where}: the parents and local_grads of {_named(node)} must be tuples, "
+                         f"got {type(parents).__name__} and {type(local_grads).__name__}", node)
+    if len(parents) != len(local_grads):
+        raise GraphError(f"{where}: {_named(node)} has {len(parents)} parents but {len(local_grads)} "
+                         "local_grads; give one local derivative per parent (backward() would "
+                         "pair them up and silently drop the rest)", node)
+    for k, local_grad in enumerate(local_grads):
+        if not _finite_number(local_grad):
+            raise GraphError(f"{where}: local_grads[{k}] of {_named(node)} is {local_grad!r}, "
+                             "not a finite number", node)
+    if not _finite_number(node.data):
+        raise GraphError(f"{where}: the data of {_named(node)} is {node.data!r}, not a finite "
+                         "number (it was set by hand: Value() refuses it)", node)
+    if not parents and not _finite_number(node.grad):
+        raise GraphError(f"{where}: the grad of the leaf {_named(node)} is {node.grad!r}, not a "
+                         "finite number; backward() adds to it (zero_grad() sets it to 0)", node)
+
+
+def _check_fresh(node: Value, where: str) -> None:
+    """GraphError if ``node``, computed again from its parents' current data, differs from itself."""
+    prim = ops.primitive_of(node)
+    if prim is None or not node.parents:
+        return  # a leaf, or made by hand: nothing to compute it again from
+    params = node.op.params
+    xs = [p.data for p in node.parents]
+    try:
+        out = prim.forward(*xs, *params)
+        local_grads = tuple(prim.derivative(out, *xs, *params))
+        problem = ""
+        if out != node.data:
+            problem = f"its data would now be {out!r}, not {node.data!r}"
+        elif local_grads != tuple(node.local_grads):
+            problem = f"its local_grads would now be {local_grads!r}, not {tuple(node.local_grads)!r}"
+    except (ArithmeticError, ValueError) as error:
+        problem = f"computing it again fails ({error})"
+    if problem:
+        made_from = ", ".join(_named(p) for p in node.parents[:3])
+        more = f" and {len(node.parents) - 3} more" if len(node.parents) > 3 else ""
+        raise GraphError(
+            f"{where}: {_named(node)} is stale: computed again from its parents' current data, "
+            f"{problem}. Its data, or that of a Value it was made from ({made_from}{more}), "
+            "was changed after the graph was built: build the graph again from the current "
+            "numbers (run the forward pass again), then call backward()", node)
+
+
+def backward(root: Value, gradient: float = 1.0, check: bool = False) -> None:
     """Add d(root)/d(leaf) to every leaf's ``grad``; recompute every interior ``grad``.
 
     This call's gradient is added to a leaf's earlier ``grad`` as one number (as
     in PyTorch), so calling ``backward`` twice gives exactly twice the gradient.
+    A gradient that overflows a float raises OverflowError naming its node, and
+    every leaf's ``grad`` is left as it was.  ``check=True`` first runs
+    ``verify_graph(root)``: it refuses a graph built by hand wrongly or a
+    Value changed since the graph was built (about the cost of a forward pass).
 
     >>> x = Value(3.0); y = x * x
     >>> backward(y); x.grad
@@ -151,8 +351,11 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"backward(): root must be a Value, got {type(root).__name__} {root!r}")
     gradient = to_float(gradient, "backward(gradient)")
-    with _collector_paused():
-        order = _topological_order(root)
+    with _one_backward_at_a_time, _collector_paused():
+        if check:
+            order = verify_graph(root, "backward(check=True)")
+        else:
+            order = _topological_order(root, "backward()")
         earlier = []  # leaves' gradients from earlier calls, added back once this one is done
         for node in order:
             if node.parents:
@@ -161,28 +364,72 @@ def backward(root: Value, gradient: float = 1.0) -> None:
                 earlier.append((node, node.grad))
                 node.grad = 0.0
         root.grad += gradient
-        for node in reversed(order):
-            upstream_grad = node.grad
-            # A zero upstream gradient adds exactly nothing to any parent (local
-            # gradients are finite), so skip the whole node: this is what makes a
-            # network full of inactive ReLUs cheap to differentiate.
-            if upstream_grad:
-                for parent, local_grad in zip(node.parents, node.local_grads):
-                    parent.grad += upstream_grad * local_grad
-        for leaf, earlier_grad in earlier:
-            leaf.grad += earlier_grad
+        try:
+            for node in reversed(order):
+                upstream_grad = node.grad
+                # A zero upstream gradient adds exactly nothing to any parent (local
+                # gradients are finite), so skip the whole node: this is what makes a
+                # network full of inactive ReLUs cheap to differentiate.
+                if upstream_grad:
+                    if node.parents:
+                        for parent, local_grad in zip(node.parents, node.local_grads):
+                            parent.grad += upstream_grad * local_grad
+                    # A leaf: all of its gradient is in.  Checking the leaves is enough:
+                    # inf or NaN anywhere reaches them (inf * 0 is NaN, inf + x is inf, and
+                    # every node has leaves under it), and they are few.
+                    elif not _LOWEST <= upstream_grad <= _LARGEST:
+                        raise _gradient_overflow(node, "backward()")
+            for leaf, earlier_grad in earlier:
+                total = leaf.grad + earlier_grad
+                if not _LOWEST <= total <= _LARGEST:
+                    raise _gradient_overflow(leaf, "backward()", earlier_grad)
+                leaf.grad = total
+        except BaseException as error:
+            # Leave every grad as it was (interior ones at 0: the next pass recomputes them).
+            for node in order:
+                node.grad = 0.0
+            for leaf, earlier_grad in earlier:
+                leaf.grad = earlier_grad
+            if isinstance(error, (TypeError, AttributeError, OverflowError)):
+                _raise_if_malformed(root, "backward()")
+            raise
     record_backward(root, earlier)
 
 
+def _gradient_overflow(node: Value, where: str, earlier_grad: float | None = None) -> OverflowError:
+    if earlier_grad is not None:
+        what = (f"the gradient of {_named(node)} added to its grad from earlier calls "
+                f"({earlier_grad!r})")
+    else:
+        what = f"the gradient of {_named(node)}"
+    return OverflowError(
+        f"{where}: {what} overflows a float (the largest is about 1.8e+308), so it would be "
+        "inf or NaN; no grad was changed. Rescale: a smaller loss, smaller inputs, or a "
+        "smaller learning rate if the weights have grown huge")
+
+
+def _named(node) -> str:
+    """A node without its grad (which may be the number being complained about)."""
+    if not isinstance(node, Value):
+        return f"{type(node).__name__} {node!r}"
+    parts = [f"data={node.data!r}"]
+    if node.op:
+        parts.append(f"op={str(node.op)!r}")
+    if node.label:
+        parts.append(f"label={node.label!r}")
+    return f"Value({', '.join(parts)})"
+
+
 def grad(output: Value, inputs: Sequence[Value] | Value,
-         create_graph: bool = False) -> list | float | Value:
+         create_graph: bool = False, check: bool = False) -> list | float | Value:
     """The gradient of ``output`` with respect to each input, leaving ``.grad`` alone.
 
     Returns a list of floats, or of Values when ``create_graph=True``: those are
     ordinary Values built from the primitive table's derivative rules, so they can
     be differentiated again (second derivatives, Newton's method).  Given a single
     Value as ``inputs``, returns a single result.  An input ``output`` does not
-    depend on gets 0.
+    depend on gets 0.  A gradient that overflows raises OverflowError;
+    ``check=True`` first runs ``verify_graph(output)``.
 
     >>> x = Value(3.0)
     >>> y = x ** 3
@@ -197,14 +444,27 @@ def grad(output: Value, inputs: Sequence[Value] | Value,
             raise TypeError(f"grad(): inputs must be Values, got {type(x).__name__} {x!r}")
     if not isinstance(output, Value):
         raise TypeError(f"grad(): output must be a Value, got {type(output).__name__} {output!r}")
-    order = topological_order(output)
-    if create_graph:
-        with enable_grad():
-            grads = _gradient_values(output, order)
-        result = [grads.get(x, Value(0.0)) for x in inputs]
+    if check:
+        order = verify_graph(output, "grad(check=True)")
     else:
-        grads = _gradient_floats(output, order)
-        result = [grads.get(x, 0.0) for x in inputs]
+        with _collector_paused():
+            order = _topological_order(output, "grad()")
+    try:
+        if create_graph:
+            with enable_grad():
+                grads = _gradient_values(output, order)
+            result = [grads.get(x, Value(0.0)) for x in inputs]
+        else:
+            grads = _gradient_floats(output, order)
+            result = [grads.get(x, 0.0) for x in inputs]
+            # inf or NaN from an overflow reaches every gradient it is part of, so the
+            # results are the numbers to check (an overflow elsewhere does not matter here)
+            for x, g in zip(inputs, result):
+                if not _LOWEST <= g <= _LARGEST:
+                    raise _gradient_overflow(x, "grad()")
+    except (TypeError, AttributeError, OverflowError):
+        _raise_if_malformed(output, "grad()")
+        raise
     return result[0] if single else result
 
 
@@ -225,14 +485,21 @@ def _gradient_values(output: Value, order: list[Value]) -> dict:
         upstream_grad = grads.get(node)
         if upstream_grad is None or not node.parents:
             continue
-        for parent, local_grad in zip(node.parents, local_grad_values(node)):
-            if type(local_grad) is float:  # a constant rule (1 for +, 0 or 1 for relu)
-                if local_grad == 0.0:
-                    continue
-                contribution = upstream_grad if local_grad == 1.0 else upstream_grad * local_grad
-            else:
-                contribution = upstream_grad * local_grad
-            grads[parent] = grads[parent] + contribution if parent in grads else contribution
+        try:
+            for parent, local_grad in zip(node.parents, local_grad_values(node)):
+                if type(local_grad) is float:  # a constant rule (1 for +, 0 or 1 for relu)
+                    if local_grad == 0.0:
+                        continue
+                    contribution = upstream_grad if local_grad == 1.0 else upstream_grad * local_grad
+                else:
+                    contribution = upstream_grad * local_grad
+                grads[parent] = grads[parent] + contribution if parent in grads else contribution
+        except (OverflowError, ZeroDivisionError, ValueError) as error:
+            # Every node of the derivative is checked as it is made; say which node of
+            # the original graph it was building.
+            kind = next(k for k in (OverflowError, ZeroDivisionError, ValueError) if isinstance(error, k))
+            raise kind(f"grad(create_graph=True): building the derivative through "
+                       f"{_named(node)}: {error}") from error
     return grads
 
 

@@ -11,12 +11,13 @@ table's ``forward`` rules, with some Values set to new numbers -- what
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from autograd import ops
 from autograd.backward import grad, topological_order
-from autograd.value import Value
+from autograd.value import Value, to_float
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numeric_grad", "recompute",
            "recompute_from", "NoForwardRule"]
@@ -56,13 +57,41 @@ def numeric_grad(fn: Callable, inputs: Sequence[float], eps: float = 1e-6) -> li
     >>> numeric_grad(lambda x: x * x, [3.0])  # doctest: +ELLIPSIS
     [6.0000...]
     """
-    xs = [float(x) for x in inputs]
+    xs = _inputs(inputs, "numeric_grad")
+    eps = _positive(eps, "numeric_grad(eps)")
     result = []
     for i, x in enumerate(xs):
         plus, minus = xs.copy(), xs.copy()
         plus[i], minus[i] = x + eps, x - eps
-        result.append((_evaluate(fn, plus) - _evaluate(fn, minus)) / (2 * eps))
+        slope = (_evaluate(fn, plus) - _evaluate(fn, minus)) / (2 * eps)
+        if not math.isfinite(slope):  # inf would pass any tolerance: |a - inf| <= rtol * inf
+            name = getattr(fn, "__name__", repr(fn))
+            raise OverflowError(f"numeric_grad: the central difference of {name} for input {i} "
+                                f"(x = {x!r}, eps = {eps!r}) overflows a float; the function "
+                                "changes too fast there to check: try a smaller eps or other inputs")
+        result.append(slope)
     return result
+
+
+def _inputs(inputs: Sequence[float], where: str) -> list[float]:
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"{where}: inputs must be a sequence of numbers, got "
+                        f"{type(inputs).__name__} {inputs!r}")
+    return [to_float(x, f"{where} inputs[{i}]") for i, x in enumerate(inputs)]
+
+
+def _positive(x, where: str) -> float:
+    number = to_float(x, where)
+    if number <= 0.0:
+        raise ValueError(f"{where}: must be a positive number, got {x!r}")
+    return number
+
+
+def _tolerance(x, where: str) -> float:
+    number = to_float(x, where)
+    if number < 0.0:
+        raise ValueError(f"{where}: a tolerance cannot be negative, got {x!r}")
+    return number
 
 
 def _compare(rows: list[_Row], atol: float, rtol: float, what: str, fn, raise_exception: bool) -> bool:
@@ -94,7 +123,8 @@ def gradcheck(fn: Callable, inputs: Sequence[float], eps: float = 1e-6, atol: fl
     >>> gradcheck(lambda x, y: (x + y) ** 2, [1.0, 2.0])
     True
     """
-    xs = [float(x) for x in inputs]
+    xs = _inputs(inputs, "gradcheck")
+    atol, rtol = _tolerance(atol, "gradcheck(atol)"), _tolerance(rtol, "gradcheck(rtol)")
     values = [Value(x) for x in xs]
     out = _output(fn(*values), fn)
     out.backward()
@@ -116,7 +146,8 @@ def gradgradcheck(fn: Callable, inputs: Sequence[float], eps: float = 1e-6, atol
     >>> gradgradcheck(lambda x: x.tanh(), [0.5])
     True
     """
-    xs = [float(x) for x in inputs]
+    xs = _inputs(inputs, "gradgradcheck")
+    atol, rtol = _tolerance(atol, "gradgradcheck(atol)"), _tolerance(rtol, "gradgradcheck(rtol)")
     values = [Value(x) for x in xs]
     first = grad(_output(fn(*values), fn), values, create_graph=True)
     rows = [_Row(i, x, d.data, n) for i, (x, d, n) in enumerate(zip(xs, first, numeric_grad(fn, xs, eps)))]
@@ -167,7 +198,13 @@ def recompute_from(order: Sequence[Value], start: int, changes: Mapping[Value, f
         prim = ops.primitive_of(v)
         if prim is None:
             raise NoForwardRule(v)
-        values[v] = prim.forward(*[values.get(p, p.data) for p in v.parents], *v.op.params)
+        inputs = [values.get(p, p.data) for p in v.parents]
+        number = prim.forward(*inputs, *v.op.params)
+        if not math.isfinite(number):  # + * / give inf rather than raise
+            shown = ", ".join(repr(x) for x in inputs[:3]) + (", ..." if len(inputs) > 3 else "")
+            raise OverflowError(f"recompute: {v!r} computed again from ({shown}) overflows a "
+                                "float (the largest is about 1.8e+308)")
+        values[v] = number
     return values
 
 
@@ -195,7 +232,7 @@ def recompute(root: Value, changes: Mapping[Value, float]) -> dict:
             raise ValueError(f"recompute(): {v!r} is not part of the graph of {root!r}")
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             raise TypeError(f"recompute(): the new value of {v!r} must be a number, got {number!r}")
-        new[v] = float(number)
+        new[v] = to_float(number, f"recompute(): the new value of {v!r}")
     start = min((index[v] for v in new), default=len(order))
     values = recompute_from(order, start, new)
     return {v: values.get(v, v.data) for v in order}

@@ -4,7 +4,8 @@
 (1, 1, 1), where ``a + b + c`` would be two nodes.  ``linear(w, x, b)`` is a
 neuron's weighted sum w1*x1 + ... + wn*xn + b as one node whose local
 derivatives are (x1..xn, w1..wn, 1).  The chain rule is the same; the graph is
-smaller, and building and walking it is several times faster.
+smaller, and building and walking it is several times faster.  A sum that
+overflows a float raises OverflowError naming the values (the rules in ops.py).
 """
 from __future__ import annotations
 

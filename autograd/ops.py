@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -491,7 +492,42 @@ EXPM1 = define("expm1", _float_rule("expm1", math.expm1), lambda out, x: (out + 
 # rules slice it themselves, as they run once per neuron per sample (a call less).
 def _linear_forward(*xs):
     n = len(xs) // 2
-    return math.fsum(map(operator.mul, xs[:n], xs[n:2 * n])) + xs[-1]
+    try:
+        out = math.fsum(map(operator.mul, xs[:n], xs[n:2 * n])) + xs[-1]
+    except (OverflowError, ValueError):  # fsum's "intermediate overflow", "-inf + inf"
+        out = math.inf
+    if not -_LARGEST <= out <= _LARGEST:  # inf or NaN (NaN compares false with everything)
+        raise _linear_not_finite(xs)
+    return out
+
+
+_LARGEST = sys.float_info.max
+
+
+def _linear_not_finite(xs) -> ArithmeticError:
+    weights, inputs, bias = linear_parts(xs)
+    for name, numbers in (("weight", weights), ("input", inputs), ("bias", (bias,))):
+        for i, number in enumerate(numbers):
+            if not math.isfinite(number):  # set by hand: Value() refuses inf and NaN
+                where = f"{name} {i}" if name != "bias" else name
+                return ValueError(f"linear(): {where} is {number!r}, not a finite number "
+                                  "(its data was set by hand after it was made)")
+    for i, (w, x) in enumerate(zip(weights, inputs)):
+        if not math.isfinite(w * x):
+            return OverflowError(f"linear(): weight {i} times input {i}, {w!r} * {x!r}, overflows a "
+                                 "float (the largest is about 1.8e+308): rescale the numbers")
+    return OverflowError(f"linear(): the weighted sum w·x + b (with the bias {bias!r}) overflows a "
+                         "float (the largest is about 1.8e+308): rescale the numbers")
+
+
+def _sum_forward(*xs):
+    try:
+        return math.fsum(xs)
+    except (OverflowError, ValueError):  # fsum's own messages name neither the operation nor the values
+        largest = max(xs, key=abs)
+        raise OverflowError(f"sum() of {len(xs)} values overflows a float (the largest is about "
+                            f"1.8e+308; the largest value summed is {largest!r}): rescale the "
+                            "numbers") from None
 
 
 def _linear_derivative(out, *xs):
@@ -532,7 +568,7 @@ LINEAR = define("linear", _linear_forward, _linear_derivative, symbol="Σw·x+b"
                 formulas=("{x_i}", "{w_i}", "1"), arity=None,
                 array_forward=_linear_array, array_derivative=_linear_array_derivative,
                 doc="w1*x1 + ... + wn*xn + b; parents (w..., x..., b)")
-SUM = define("sum", lambda *xs: math.fsum(xs), lambda out, *xs: (1.0,) * len(xs),
+SUM = define("sum", _sum_forward, lambda out, *xs: (1.0,) * len(xs),
              symbol="Σ", formulas=("1",), arity=None,
              array_forward=lambda rows: rows.sum(axis=0),
              array_derivative=lambda out, rows: np.ones_like(rows), doc="x1 + ... + xn")

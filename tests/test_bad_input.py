@@ -135,5 +135,7 @@ def test_gradcheck_error_is_an_assertion_error_so_plain_asserts_and_pytest_read_
 
 @pytest.mark.parametrize("method", ["sin", "cos"])
 def test_sin_and_cos_of_infinity_name_the_operation_and_the_value(method):
+    x = Value(0.0)
+    x.data = float("inf")  # only by hand: Value(inf) is refused (tests/test_hostile_engine.py)
     with pytest.raises(ValueError, match=rf"{method}\(\) of a number that is not finite: Value\(data=inf\)"):
-        getattr(Value(float("inf")), method)()
+        getattr(x, method)()

@@ -221,8 +221,10 @@ def test_a_newly_defined_primitive_gets_its_method_from_install_methods():
     ("sinh", 800.0, "overflows"), ("cosh", -800.0, "overflows"), ("expm1", 710.0, "overflows"),
 ])
 def test_new_primitives_refuse_numbers_outside_their_domain_by_name(name, bad, message):
+    x = Value(0.0)
+    x.data = bad  # by hand, as Value(inf) itself is refused
     with pytest.raises((ValueError, OverflowError), match=rf"{name}\(\).*{message}|{message}.*{name}"):
-        getattr(Value(bad), name)()
+        getattr(x, name)()
 
 
 NEW_PRIMITIVES = {  # name: (point, the derivative's formula as the step table writes it, LaTeX)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, grad, gradcheck, gradgradcheck
+from autograd.backward import GraphError, verify_graph
 
 KINDS = ["add", "sub", "mul", "div", "pow_int", "pow_frac", "exp", "log", "sqrt", "sin", "cos",
          "tanh", "sigmoid", "softplus", "relu", "abs", "leaky_relu", "elu", "rpow", "vpow",
@@ -145,6 +146,38 @@ def test_backward_twice_doubles_leaf_grads(program, point):
     once = [x.grad for x in inputs]
     out.backward()
     assert [x.grad for x in inputs] == [2 * g for g in once]
+
+
+# -- backward(check=True): no false alarm, and never a stale gradient -------------------
+@settings(max_examples=40, deadline=None)
+@given(programs, points)
+def test_a_graph_just_built_passes_the_check_and_the_check_changes_no_gradient(program, point):
+    f = as_function(plan(program, point))
+    checked, plain = [Value(x) for x in point], [Value(x) for x in point]
+    out = f(*checked)
+    assert verify_graph(out)[-1] is out
+    out.backward(check=True)
+    f(*plain).backward()
+    assert [x.grad for x in checked] == [x.grad for x in plain]
+
+
+@settings(max_examples=40, deadline=None)
+@given(programs, points, st.integers(0, 3), st.floats(min_value=-2.0, max_value=2.0, allow_nan=False))
+def test_the_check_never_lets_a_stale_gradient_through(program, point, which, new_number):
+    # Change one input after the graph is built: backward(check=True) either refuses, or
+    # every number of the graph is still what the new input gives, so its gradients are
+    # exactly those of a graph built afresh at the new point.
+    f = as_function(plan(program, point))
+    inputs = [Value(x) for x in point]
+    out = f(*inputs)
+    inputs[which % len(inputs)].data = new_number
+    try:
+        out.backward(check=True)
+    except GraphError:
+        return
+    fresh = [Value(x.data) for x in inputs]
+    f(*fresh).backward()
+    assert [x.grad for x in inputs] == [x.grad for x in fresh]
 
 
 # -- n-ary nodes equal the chains of binary nodes they replace ---------------------------

@@ -88,9 +88,11 @@ def test_data_is_always_a_float():
     assert type((Value(3) ** 2).data) is float
 
 
-def test_item_and_float_give_the_number():
+def test_item_gives_the_number_and_float_refuses_to_leave_the_graph_silently():
     v = Value(2.5)
-    assert v.item() == 2.5 and float(v) == 2.5
+    assert v.item() == 2.5 and v.data == 2.5
+    with pytest.raises(TypeError, match=r"float\(\) of Value\(data=2\.5.*x\.data or x\.item\(\)"):
+        float(v)
 
 
 # -- printing, hashing, comparing ---------------------------------------------------

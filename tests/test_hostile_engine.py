@@ -1,0 +1,470 @@
+"""Hostile input to the engine: every promise holds, or a clear error names the node.
+
+Grouped by kind: inf and overflow (forward, backward, second order, gradcheck);
+a graph lost without a word (float(), bool()); stale or malformed graphs (a Value
+changed after the graph was built, a cycle, local_grads that do not match the
+parents); threads.  docs/reliability.md says what is promised and why.
+"""
+import gc
+import math
+import sys
+import threading
+
+import pytest
+
+import autograd
+from autograd import GradcheckError, Value, gradcheck, grad, last_backward, numeric_grad
+from autograd.backward import GraphError, verify_graph
+from autograd.gradcheck import recompute
+
+INF, NAN = math.inf, math.nan
+
+
+def by_hand(number: float) -> Value:
+    """A leaf whose data is set after it was made: the one way inf or NaN can get in."""
+    v = Value(0.0)
+    v.data = number
+    return v
+
+
+# == inf and overflow ================================================================
+class TestInfinityIsRefusedLikeNaN:
+    @pytest.mark.parametrize("make, pattern", [
+        (lambda: Value(INF), r"Value\(\): got inf, which is not a finite number"),
+        (lambda: Value(-INF), r"Value\(\): got -inf, which is not a finite number"),
+        (lambda: Value(1.0) + INF, r"Value \+ operand: got inf"),
+        (lambda: INF * Value(1.0), r"Value \* operand: got inf"),
+        (lambda: Value(1.0) - INF, r"Value - operand: got inf"),
+        (lambda: Value(1.0) / -INF, r"Value / operand: got -inf"),
+        (lambda: Value(2.0) ** INF, r"Value \*\* exponent: got inf"),
+        (lambda: INF ** Value(2.0), r"number \*\* Value: got inf"),
+        (lambda: Value(-1.0).leaky_relu(INF), r"leaky_relu\(slope\): got inf"),
+        (lambda: Value(1.0, (Value(2.0),), (INF,)), r"Value\(\) local_grads: got inf"),
+        (lambda: Value(1.0).backward(INF), r"backward\(gradient\): got inf"),
+        (lambda: autograd.sum([Value(1.0), INF]), r"sum\(\): got inf"),
+        (lambda: autograd.linear([Value(1.0)], [INF]), r"linear\(\): got inf"),
+    ])
+    def test_inf_is_refused_wherever_a_number_enters(self, make, pattern):
+        with pytest.raises(ValueError, match=pattern):
+            make()
+
+    def test_an_int_too_large_for_a_float_is_named_by_its_size(self):
+        with pytest.raises(OverflowError, match=r"Value\(\): an int of about 10\*\*400 is too large "
+                                                r"for a float \(the largest is about 1\.8e\+308\)"):
+            Value(10 ** 400)
+
+    def test_nan_is_still_refused_everywhere_it_enters(self):
+        for make in (lambda: Value(NAN), lambda: Value(1.0) * NAN, lambda: Value(1.0).backward(NAN)):
+            with pytest.raises(ValueError, match="got NaN"):
+                make()
+
+    @pytest.mark.parametrize("operation", [
+        lambda v: v.tanh(), lambda v: v.sigmoid(), lambda v: v.atan(), lambda v: Value(1.0) / v,
+        lambda v: autograd.max([v, Value(1.0)]), lambda v: v + 1.0, lambda v: v * 0.0,
+        lambda v: autograd.linear([v], [0.0]), lambda v: autograd.sum([v, Value(1.0)]),
+    ])
+    @pytest.mark.parametrize("number", [INF, -INF, NAN])
+    def test_inf_or_nan_set_by_hand_is_refused_even_where_the_result_would_be_finite(
+            self, operation, number):
+        # tanh(inf) = 1, 1 / inf = 0, max(-inf, 1) = 1: finite results that would hide it
+        with pytest.raises(ValueError, match=r"not (a )?finite"):
+            operation(by_hand(number))
+
+
+class TestForwardOverflowNamesTheOperationAndTheValues:
+    @pytest.mark.parametrize("make, pattern", [
+        (lambda: Value(1e308) + Value(1e308), r"Value\(data=1e\+308\) \+ Value\(data=1e\+308\) overflows a float"),
+        (lambda: Value(1e308) - Value(-1e308), r"Value\(data=1e\+308\) \+ Value\(data=1e\+308\) overflows"),
+        (lambda: Value(1e200) * 1e200, r"Value\(data=1e\+200\) \* Value\(data=1e\+200\) overflows a float"),
+        (lambda: Value(1.0) / 1e-310, r"Value\(data=1\.0\) / Value\(data=1e-310\) overflows a float"),
+        (lambda: autograd.sum([Value(1e308)] * 3), r"sum\(\) of 3 values overflows a float"),
+        (lambda: autograd.linear([Value(1e200)], [1e200]), r"linear\(\): weight 0 times input 0, 1e\+200 \* 1e\+200, overflows"),
+        (lambda: autograd.linear([Value(1e308), Value(1e308)], [1.0, 1.0]), r"linear\(\): the weighted sum .* overflows"),
+        (lambda: autograd.linear([Value(1e308)], [1.0], 1e308), r"linear\(\): the weighted sum .* the bias 1e\+308\) overflows"),
+        (lambda: Value(-1e10).leaky_relu(1e300), r"leaky_relu\(Value\(data=-10000000000\.0\)\) overflows a float"),
+        (lambda: Value(1e308).softplus() * 2, r"overflows a float"),
+    ])
+    def test_a_result_too_large_for_a_float_raises(self, make, pattern):
+        with pytest.raises(OverflowError, match=pattern):
+            make()
+
+    @pytest.mark.parametrize("make, pattern", [
+        # x / y fits (1e290), but d/dy = -x / y^2 does not
+        (lambda: Value(1e-10) / Value(1e-300), r"Value\(data=1e-10\) / Value\(data=1e-300\): its local derivative with respect to input 2 overflows"),
+        # log of the smallest float is -744.4, but d/dx = 1/x is too large
+        (lambda: Value(5e-324).log(), r"log\(Value\(data=5e-324\)\): its local derivative with respect to input 1 overflows"),
+    ])
+    def test_a_local_derivative_too_large_for_a_float_raises(self, make, pattern):
+        with pytest.raises(OverflowError, match=pattern):
+            make()
+
+    def test_the_largest_finite_results_still_work(self):
+        assert (Value(8.9e307) + Value(8.9e307)).data == 1.78e308
+        assert autograd.sum([Value(8.9e307), Value(8.9e307)]).data == 1.78e308
+        assert autograd.linear([Value(1e154)], [1e154]).data == pytest.approx(1e308)
+
+
+class TestGradientOverflowRaisesAndChangesNothing:
+    @staticmethod
+    def tiny_times_huge():
+        # forward: 1e-300 * 1e200 * 1e200 = 1e100 fits; d/dw = 1e200 * 1e200 does not
+        w = Value(1e-300, label="w")
+        return w, w * 1e200 * 1e200
+
+    def test_backward_names_the_node_whose_gradient_overflows(self):
+        w, y = self.tiny_times_huge()
+        with pytest.raises(OverflowError, match=r"backward\(\): the gradient of Value\(data=1e-300, "
+                                                r"label='w'\) overflows a float"):
+            y.backward()
+
+    def test_a_failed_backward_leaves_every_leaf_grad_as_it_was(self):
+        w, y = self.tiny_times_huge()
+        w.grad = 0.5
+        with pytest.raises(OverflowError):
+            y.backward()
+        assert w.grad == 0.5
+        assert last_backward() is None or last_backward().root is not y  # not recorded
+
+    def test_two_paths_that_each_fit_but_overflow_when_added_up(self):
+        x = Value(1e-10)
+        y = x * 1e308 + x * 1e308  # forward 2e298; dy/dx = 1e308 + 1e308
+        with pytest.raises(OverflowError, match=r"the gradient of Value\(data=1e-10\) overflows"):
+            y.backward()
+        assert x.grad == 0.0
+
+    def test_adding_to_an_earlier_grad_that_overflows_raises(self):
+        x = Value(1.0)
+        y = x * 1e308
+        y.backward()
+        with pytest.raises(OverflowError, match=r"added to its grad from earlier calls \(1e\+308\)"):
+            y.backward()
+        assert x.grad == 1e308  # the first pass's gradient, untouched
+
+    def test_grad_raises_too(self):
+        w, y = self.tiny_times_huge()
+        with pytest.raises(OverflowError, match=r"grad\(\): the gradient of Value\(data=1e-300"):
+            grad(y, [w])
+
+    def test_a_huge_seed_gradient_overflows_by_name(self):
+        w = Value(1.0, label="w")
+        with pytest.raises(OverflowError, match=r"label='w'\) overflows"):
+            (w * 1e200).backward(gradient=1e200)
+        assert w.grad == 0.0
+
+
+class TestSecondOrderNeverGivesInf:
+    def test_building_a_first_derivative_that_overflows_names_the_node(self):
+        w = Value(1e-300)
+        y = w * 1e200 * 1e200
+        with pytest.raises(OverflowError, match=r"grad\(create_graph=True\): building the derivative "
+                                                r"through Value\(data=1e-100, op='\*'\).*overflows"):
+            grad(y, [w], create_graph=True)
+
+    def test_a_second_derivative_that_overflows_raises(self):
+        # g = (1e200 x)^2 at x = 1e-160: g = 1e80, g' = 2e240, g'' = 2e400
+        x = Value(1e-160)
+        g = (x * 1e200) * (x * 1e200)
+        [dg] = grad(g, [x], create_graph=True)
+        assert math.isfinite(dg.data) and dg.data == pytest.approx(2e240)
+        with pytest.raises(OverflowError, match="overflows a float"):
+            grad(dg, [x])
+        with pytest.raises(OverflowError, match="overflows a float"):
+            dg.backward()
+
+
+class TestGradcheckCannotPassOnInf:
+    def test_a_central_difference_that_overflows_raises_instead_of_passing(self):
+        # f(1) - f(-1) = 3.4e308 overflows; |analytic - inf| <= rtol * inf would have passed
+        with pytest.raises(OverflowError, match=r"numeric_grad: the central difference of .* for "
+                                                r"input 0 \(x = 0\.0, eps = 1\.0\) overflows"):
+            gradcheck(lambda x: x * 1.7e308, [0.0], eps=1.0)
+
+    @pytest.mark.parametrize("call, error, pattern", [
+        (lambda: gradcheck(lambda x: x, [INF]), ValueError, r"gradcheck inputs\[0\]: got inf"),
+        (lambda: numeric_grad(lambda x: x, [NAN]), ValueError, r"numeric_grad inputs\[0\]: got NaN"),
+        (lambda: gradcheck(lambda x: x, [Value(1.0)]), TypeError, r"gradcheck inputs\[0\]: expected a real number, got Value"),
+        (lambda: gradcheck(lambda x: x, 1.0), TypeError, r"gradcheck: inputs must be a sequence of numbers, got float"),
+        (lambda: numeric_grad(lambda x: x, [1.0], eps=0.0), ValueError, r"numeric_grad\(eps\): must be a positive number, got 0\.0"),
+        (lambda: gradcheck(lambda x: x, [1.0], rtol=-1.0), ValueError, r"gradcheck\(rtol\): a tolerance cannot be negative"),
+        (lambda: gradcheck(lambda x: x, [1.0], atol=NAN), ValueError, r"gradcheck\(atol\): got NaN"),
+    ])
+    def test_bad_arguments_are_named(self, call, error, pattern):
+        with pytest.raises(error, match=pattern):
+            call()
+
+    def test_recompute_refuses_a_new_value_that_is_not_finite(self):
+        x = Value(1.0)
+        with pytest.raises(ValueError, match=r"recompute\(\): the new value of .*: got inf"):
+            recompute(x * 2, {x: INF})
+
+    def test_recompute_refuses_a_result_that_overflows(self):
+        x = Value(1.0)
+        with pytest.raises(OverflowError, match=r"recompute: .* overflows a float"):
+            recompute(x * 1e300, {x: 1e10})
+
+
+# == a graph lost without a word ======================================================
+class TestNoSilentLossOfTheGraph:
+    def test_float_of_a_value_says_how_to_stay_in_the_graph(self):
+        with pytest.raises(TypeError, match=r"float\(\) of Value\(data=2\.0.*x\.exp\(\).*x\.data or x\.item\(\)"):
+            float(Value(2.0))
+
+    def test_math_exp_of_a_value_raises_instead_of_dropping_the_gradient(self):
+        # x * math.exp(x) used to give d/dx = e^x (the exp a constant) instead of 2 e^x
+        x = Value(0.0)
+        with pytest.raises(TypeError, match=r"math\.exp\(x\) does this"):
+            x * math.exp(x)
+        y = x * x.exp()
+        y.backward()
+        assert x.grad == 1.0  # (1 + x) e^x at 0, through the graph
+
+    def test_a_value_has_no_truth_value(self):
+        with pytest.raises(TypeError, match=r"bool\(\) of Value\(data=0\.0.*`if x\.data > 0:` or `if x > 0:`"):
+            if Value(0.0):
+                pass
+        with pytest.raises(TypeError, match="no truth value"):
+            not Value(1.0)  # noqa: B015
+
+    def test_comparisons_keep_working_on_data(self):
+        small, big = Value(-1.0), Value(2.0)
+        assert (big > 0) is True and (small < 0) is True and small <= big
+        assert max([small, big]) is big and sorted([big, small]) == [small, big]
+        assert big.item() == 2.0
+
+
+# == stale or malformed graphs ======================================================
+class TestStaleGraphs:
+    def test_a_leaf_changed_after_the_graph_was_built_is_refused_by_check(self):
+        x = Value(2.0, label="x")
+        y = x * x
+        x.data = 3.0
+        with pytest.raises(GraphError, match=r"backward\(check=True\): Value\(data=4\.0, op='\*'\) is "
+                                             r"stale: .* its data would now be 9\.0, not 4\.0.*"
+                                             r"label='x'.*run the forward pass again") as info:
+            y.backward(check=True)
+        assert info.value.node is y
+        assert x.grad == 0.0 and y.grad == 0.0  # nothing was computed
+
+    def test_the_check_runs_in_grad_and_on_its_own(self):
+        x = Value(2.0)
+        y = (x * 3.0).tanh()
+        x.data = 2.5
+        with pytest.raises(GraphError, match=r"grad\(check=True\): .* is stale"):
+            grad(y, [x], check=True)
+        with pytest.raises(GraphError, match=r"verify_graph\(\): .* is stale"):
+            verify_graph(y)
+        with pytest.raises(GraphError, match=r"backward\(check=True\)"):
+            autograd.backward(y, check=True)
+
+    def test_a_change_that_only_shows_in_a_local_derivative_is_caught(self):
+        # z = x * y with y = 0: z stays 0 when x changes, but dz/dy = x does not
+        x, y = Value(1.0), Value(0.0)
+        z = x * y
+        x.data = 5.0
+        with pytest.raises(GraphError, match=r"its local_grads would now be \(0\.0, 5\.0\), not \(0\.0, 1\.0\)"):
+            verify_graph(z)
+
+    def test_an_interior_value_changed_by_hand_is_named(self):
+        x = Value(1.0)
+        h = x * 2.0
+        y = h + 1.0
+        h.data = 10.0
+        with pytest.raises(GraphError) as info:
+            verify_graph(y)
+        assert info.value.node is h
+
+    def test_an_optimizer_step_without_a_new_forward_pass_is_caught(self):
+        w = Value(0.5)
+        loss = (w * 3.0 - 1.0) ** 2
+        loss.backward(check=True)
+        w.data -= 0.1 * w.grad  # a step, but the loss is not computed again
+        w.grad = 0.0
+        with pytest.raises(GraphError, match="stale"):
+            loss.backward(check=True)
+
+    def test_a_fresh_graph_passes_and_gives_the_same_gradients(self):
+        x, w = Value(0.3), [Value(0.1 * i) for i in range(4)]
+        def build():
+            h = autograd.linear(w, [x] * 4, 0.5).tanh()
+            return autograd.sum([h * h, autograd.max([h, x]), (x ** 3).exp().log()]) / 2.0
+        checked, plain = build(), build()
+        assert verify_graph(checked)[-1] is checked
+        checked.backward(check=True)
+        expected = [v.grad for v in (x, *w)]
+        for v in (x, *w):
+            v.grad = 0.0
+        plain.backward()
+        assert [v.grad for v in (x, *w)] == expected
+
+    def test_setting_data_to_the_number_it_had_is_not_stale(self):
+        x = Value(2.0)
+        y = x * x
+        x.data = 2.0
+        y.backward(check=True)
+        assert x.grad == 4.0
+
+    def test_a_node_made_by_hand_is_taken_as_it_is(self):
+        x = Value(3.0)
+        y = Value(9.0, (x,), (6.0,), op="square")  # no table rule to compute it again
+        x.data = 4.0
+        y.backward(check=True)
+        assert x.grad == 6.0
+
+
+class TestMalformedGraphs:
+    def test_a_cycle_made_through_parents_is_refused_by_check(self):
+        a = Value(1.0, label="a")
+        b = a * 2.0
+        c = b + 1.0
+        b.parents = (c, b.parents[1])  # b now depends on c, which depends on b
+        with pytest.raises(GraphError, match=r"backward\(check=True\): Value\(data=3\.0, op='\+'\) "
+                                             r"depends on itself: .* \(through Value\(data=2\.0, op='\*'\)\)") as info:
+            c.backward(check=True)
+        assert info.value.node is c
+        assert a.grad == 0.0
+
+    def test_a_node_that_is_its_own_parent_is_a_cycle(self):
+        a = Value(1.0)
+        a.parents, a.local_grads = (a,), (1.0,)
+        with pytest.raises(GraphError, match="depends on itself"):
+            verify_graph(a)
+
+    def test_fewer_local_grads_than_parents_is_refused_by_check(self):
+        x, w = Value(2.0), Value(3.0)
+        y = x * w
+        y.local_grads = (3.0,)  # zip would pair it with x and drop w silently
+        with pytest.raises(GraphError, match=r"Value\(data=6\.0, op='\*'\) has 2 parents but 1 "
+                                             r"local_grads"):
+            y.backward(check=True)
+        assert x.grad == w.grad == 0.0
+
+    @pytest.mark.parametrize("break_it, pattern", [
+        (lambda y: setattr(y, "parents", (y.parents[0], 2.0)), r"has a parent that is not a Value: float 2\.0"),
+        (lambda y: setattr(y, "parents", 5), r"must be tuples, got int and tuple"),
+        (lambda y: setattr(y, "local_grads", ("a", 1.0)), r"local_grads\[0\] of .* is 'a', not a finite number"),
+        (lambda y: setattr(y, "local_grads", (INF, 1.0)), r"local_grads\[0\] of .* is inf, not a finite number"),
+        (lambda y: setattr(y.parents[0], "grad", INF), r"the grad of the leaf .* is inf, not a finite number"),
+    ])
+    def test_a_graph_broken_by_hand_is_named_even_without_check(self, break_it, pattern):
+        x, w = Value(2.0), Value(3.0)
+        y = x * w
+        break_it(y)
+        grad_before = x.grad
+        with pytest.raises(GraphError, match=r"backward\(\): .*" + pattern):
+            y.backward()
+        assert x.grad == grad_before and w.grad == 0.0  # left as they were
+        with pytest.raises(GraphError, match=pattern):
+            verify_graph(y)
+
+    def test_a_non_value_parent_is_named_by_topological_order_and_grad(self):
+        x = Value(2.0)
+        y = x * 3.0
+        y.parents = (x, "three")
+        with pytest.raises(GraphError, match=r"topological_order\(\): .* not a Value: str 'three'"):
+            autograd.topological_order(y)
+        with pytest.raises(GraphError, match=r"not a Value: str 'three'"):
+            grad(y, [x])
+
+
+class TestWhatHeldStillHolds:
+    def test_a_deep_graph_is_checked_without_recursion(self):
+        previous = sys.getrecursionlimit()
+        sys.setrecursionlimit(1000)
+        try:
+            x = Value(0.5)
+            v = x
+            for _ in range(5_000):
+                v = v * 1.0001 + 1e-6
+            assert len(verify_graph(v)) == 4 * 5_000 + 1
+            v.backward(check=True)
+        finally:
+            sys.setrecursionlimit(previous)
+        assert x.grad == pytest.approx(1.0001 ** 5_000)
+
+    def test_a_failed_backward_leaves_no_reference_cycle_behind(self):
+        def fail_and_drop():
+            x = Value(2.0)
+            y = x * x
+            x.data = 3.0
+            try:
+                y.backward(check=True)
+            except GraphError:
+                pass
+            w = Value(1e-300)
+            try:
+                (w * 1e200 * 1e200).backward()
+            except OverflowError:
+                pass
+
+        fail_and_drop()
+        gc.collect()
+        gc.disable()
+        try:
+            fail_and_drop()
+            found = gc.collect()
+        finally:
+            gc.enable()
+        assert found == 0
+
+
+# == threads ==========================================================================
+class TestThreads:
+    def test_each_thread_reads_the_record_of_its_own_backward(self):
+        mine_done, other_done = threading.Event(), threading.Event()
+        seen = {}
+
+        def other():
+            mine_done.wait(10)
+            y_other = Value(1.0) * 3
+            y_other.backward()
+            seen["other"] = last_backward().root is y_other
+            other_done.set()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        y = Value(2.0) * 2
+        y.backward()
+        mine_done.set()
+        other_done.wait(10)  # the other thread's backward ran after this one's
+        thread.join(10)
+        assert seen == {"other": True}
+        assert last_backward().root is y
+
+    def test_a_backward_started_in_the_middle_of_another_one_waits_its_turn(self):
+        """Two passes through one shared leaf: the second starts while the first is
+        half-way through adding to the leaf's grad, and both still count."""
+        other_done = threading.Event()
+
+        class PausingLeaf(Value):
+            """A leaf that, once, lets another thread run just before its grad is written."""
+
+            __slots__ = ("_grad", "pause")
+
+            @property
+            def grad(self):
+                return self._grad
+
+            @grad.setter
+            def grad(self, value):
+                pause = getattr(self, "pause", None)
+                if pause is not None:
+                    self.pause = None
+                    pause()
+                self._grad = value
+
+        w = PausingLeaf(1.0)
+
+        def run_another_backward():
+            thread = threading.Thread(target=lambda: ((w * 7.0).backward(), other_done.set()))
+            thread.start()
+            # The other pass cannot start while this one runs, so this wait only ends
+            # early if it did (and then its 7 would be overwritten just below).
+            other_done.wait(0.2)
+            threads.append(thread)
+
+        threads = []
+        w.pause = run_another_backward
+        (w * 2.0 + w * 3.0).backward()  # pauses at its first write to w.grad
+        for thread in threads:
+            thread.join(10)
+        assert w.grad == 2.0 + 3.0 + 7.0
