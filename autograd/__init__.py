@@ -10,7 +10,8 @@
 The modules, lowest layer first; each imports only from the layers above it in
 this list (a test in tests/test_layering.py reads every import and checks):
 
-1. ``ops``        -- the primitive table: one ``define()`` per operation;
+1. ``ops``        -- the primitive table: one ``define()`` per operation; ``language`` --
+   the language of the texts for a learner (``set_language('ko')``);
 2. ``value``      -- ``Value`` and node making; ``nary`` -- ``sum`` and ``linear``;
 3. ``backward``   -- the chain rule run backward, ``grad``, the record of the latest pass;
 4. ``learner_warnings``, ``gradcheck``, ``tape`` -- warnings for a learner, finite
@@ -29,6 +30,7 @@ from autograd.explain import explain
 from autograd.frames import backward_frames
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numeric_grad
 from autograd.graph import check_graph, draw_check, draw_graph
+from autograd.language import get_language, set_language
 from autograd.learner_warnings import ChainruleWarning
 from autograd.nary import linear, max, sum
 from autograd.steps import backward_steps
@@ -38,5 +40,6 @@ __all__ = [
     "Value", "backward", "grad", "topological_order", "zero_grad", "no_grad", "enable_grad",
     "is_grad_enabled", "gradcheck", "gradgradcheck", "numeric_grad", "GradcheckError",
     "linear", "sum", "max", "ops", "draw_graph", "backward_steps", "backward_frames",
-    "explain", "check_graph", "draw_check", "ChainruleWarning", "last_backward",
+    "explain", "check_graph", "draw_check", "ChainruleWarning", "last_backward", "set_language",
+    "get_language",
 ]

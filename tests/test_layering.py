@@ -19,7 +19,7 @@ PACKAGES = ("autograd", "nn")
 
 # autograd's layers, lowest first; a module may import from a lower number only.
 AUTOGRAD_LAYERS = {
-    "ops": 0,
+    "language": 0, "ops": 0,
     "value": 1,
     "nary": 2,
     "backward": 3,
