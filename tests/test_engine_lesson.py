@@ -1,5 +1,8 @@
 """Lesson 14 keeps its answers apart: as committed it holds none; with them filled in, every
-check passes on them; with a wrong one, the check gives a hint and the lesson runs on."""
+check passes on them; with a wrong one, the check gives a hint and the lesson runs on.
+
+Each test runs on the English lesson and on its Korean twin (notebooks/ko/), which has the same
+code cells and so the same exercise cells, checks and messages."""
 import importlib.util
 import re
 from pathlib import Path
@@ -9,7 +12,9 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).parent.parent
-LESSON = ROOT / "notebooks" / "14_write_your_own_engine.ipynb"
+NAME = "14_write_your_own_engine.ipynb"
+LESSONS = [ROOT / "notebooks" / NAME, ROOT / "notebooks" / "ko" / NAME]
+lessons = pytest.mark.parametrize("path", LESSONS, ids=lambda p: "ko" if p.parent.name == "ko" else "en")
 ANSWERS = ROOT / "notebooks" / "solutions" / "engine_solutions.py"
 MARKER = re.compile(r"# EXERCISE (\d+):")
 
@@ -34,8 +39,9 @@ def run(notebook, tmp_path) -> list[str]:
             for cell in notebook.cells if cell.cell_type == "code"]
 
 
-def test_every_exercise_cell_has_an_answer_and_the_lesson_holds_none():
-    notebook = nbformat.read(LESSON, as_version=4)
+@lessons
+def test_every_exercise_cell_has_an_answer_and_the_lesson_holds_none(path):
+    notebook = nbformat.read(path, as_version=4)
     cells = exercise_cells(notebook)
     module = answers()
     assert sorted(cells) == sorted(module.EXERCISES) == [1, 2, 3, 4, 5]
@@ -51,8 +57,9 @@ def test_every_exercise_cell_has_an_answer_and_the_lesson_holds_none():
         assert [line for line in body if line not in lesson], f"exercise {n}'s answer is in the lesson"
 
 
-def test_with_the_answers_filled_in_every_check_passes(tmp_path):
-    notebook = nbformat.read(LESSON, as_version=4)
+@lessons
+def test_with_the_answers_filled_in_every_check_passes(path, tmp_path):
+    notebook = nbformat.read(path, as_version=4)
     module = answers()
     for n, cell in exercise_cells(notebook).items():
         cell.source = module.answer(n)
@@ -75,8 +82,9 @@ WRONG = {
 }
 
 
-def test_a_wrong_answer_gets_a_hint_and_not_the_answer(tmp_path):
-    notebook = nbformat.read(LESSON, as_version=4)
+@lessons
+def test_a_wrong_answer_gets_a_hint_and_not_the_answer(path, tmp_path):
+    notebook = nbformat.read(path, as_version=4)
     module = answers()
     # exercise 3 right, but without the recursion it asks for: the answer to exercise 5
     wrong = {**WRONG, 3: module.answer(5).replace("# EXERCISE 5", "# EXERCISE 3").replace(
