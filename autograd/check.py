@@ -26,8 +26,9 @@ from typing import Callable, Iterator, Sequence
 from autograd import ops
 from autograd.backward import topological_order
 from autograd.gradcheck import NoForwardRule, recompute_from
+from autograd.language import say
 from autograd.learner_warnings import never_backward, warn_if_never_backward
-from autograd.notation import GraphView, Notation, format_number, safe_text
+from autograd.notation import GraphView, Notation, format_number, pad, safe_text, text_width
 from autograd.value import Value, require_value
 
 __all__ = ["check_graph", "check_function", "check_order", "GraphCheck", "NodeCheck",
@@ -36,6 +37,41 @@ __all__ = ["check_graph", "check_function", "check_order", "GraphCheck", "NodeCh
 # Checking one Value runs the graph forward twice from it; past this many node visits in
 # all, the check takes minutes, and check_graph says so instead of running.
 MAX_CHECK_WORK = 5_000_000
+
+# The report's texts in Korean, by their English template (autograd/language.py; the words
+# are docs/glossary.md's).
+KOREAN = {
+    "{agree} of {checked} gradients agree with central differences":
+        "기울기 {checked}개 중 {agree}개가 중심 차분과 일치합니다",
+    "no gradient could be checked": "확인할 수 있는 기울기가 없습니다",
+    "{n} disagrees": "{n}개가 다릅니다", "{n} disagree": "{n}개가 다릅니다",
+    "{n} not checked": "{n}개는 확인하지 못했습니다",
+    "the local derivative of {op} is {given}, running the function measures {numeric}":
+        "{op}의 국소 기울기는 {given}인데, 함수를 다시 실행해 재면 {numeric}입니다",
+    "value": "값", "grad": "기울기", "numeric": "수치 미분", "result": "결과", "note": "설명",
+    "ok": "일치", "MISMATCH": "불일치", "not checked": "확인 못 함",
+    "the local derivative of {op} towards it is {given}, but running the function again measures "
+    "{numeric}": "이 값에 대한 {op}의 국소 기울기는 {given}인데, 함수를 다시 실행해 재면 {numeric}입니다",
+    "every grad is 0: call root.backward() first":
+        "모든 grad가 0입니다: 먼저 root.backward()를 호출하세요",
+    "the nodes using it have the right gradient: check the local derivative of {ops} towards it":
+        "이 값을 쓰는 노드의 기울기는 맞습니다: 이 값에 대한 {ops}의 국소 기울기를 확인하세요",
+    "a node": "노드",
+    "no forward rule: {what} was made with Value(...), so the graph cannot be run again from here "
+    "(the function's inputs are checked by running it again)":
+        "순전파 규칙이 없습니다: {what}은(는) Value(...)로 만들어서 여기서부터 그래프를 다시 실행할 수 "
+        "없습니다 (함수의 입력은 함수를 다시 실행해 확인합니다)",
+    "no forward rule: {what} was made with Value(...); check_graph(fn, inputs) checks it by running "
+    "your function again": "순전파 규칙이 없습니다: {what}은(는) Value(...)로 만들었습니다. "
+    "check_graph(fn, inputs)는 함수를 다시 실행해 확인합니다",
+    "the output cannot be computed at {x} ± {eps} ({error})": "{x} ± {eps}에서 출력을 계산할 수 없습니다 ({error})",
+    "the numeric slope is {numeric}": "수치 기울기가 {numeric}입니다",
+    "this backward() gives {this_call}; the rest was left by earlier backward() calls: call "
+    "zero_grad() before backward()": "이번 backward()가 준 값은 {this_call}이고, 나머지는 이전 "
+    "backward() 호출이 남긴 것입니다: backward() 전에 zero_grad()를 호출하세요",
+    "a local derivative on the way from here to the output is wrong":
+        "여기서 출력까지 가는 길의 국소 기울기 하나가 틀렸습니다",
+}
 
 
 @dataclass(frozen=True)
@@ -117,24 +153,27 @@ class GraphCheck(Sequence[NodeCheck]):
         """One line: how many gradients agree, disagree, or could not be checked."""
         agree = sum(r.ok is True for r in self.rows)
         checked = len(self.rows) - len(self.unchecked)
-        parts = [f"{agree} of {checked} gradients agree with central differences" if checked
-                 else "no gradient could be checked"]
+        parts = [say("{agree} of {checked} gradients agree with central differences", KOREAN,
+                     agree=agree, checked=checked) if checked
+                 else say("no gradient could be checked", KOREAN)]
         if self.mismatches:
             n = len(self.mismatches)
-            parts.append(f"{n} disagree{'s' * (n == 1)}")
+            parts.append(say("{n} disagrees" if n == 1 else "{n} disagree", KOREAN, n=n))
         if self.unchecked:
-            parts.append(f"{len(self.unchecked)} not checked")
+            parts.append(say("{n} not checked", KOREAN, n=len(self.unchecked)))
         for node, _, given, numeric, ok in self.local_checks:
             if not ok:
-                parts.append(f"the local derivative of {safe_text(str(node.op))!r} is "
-                             f"{format_number(given, '.6g')}, running the function measures "
-                             f"{format_number(numeric, '.6g')}")
+                parts.append(say("the local derivative of {op} is {given}, running the function "
+                                 "measures {numeric}", KOREAN, op=repr(safe_text(str(node.op))),
+                                 given=format_number(given, '.6g'),
+                                 numeric=format_number(numeric, '.6g')))
         text = "; ".join(parts)
         return f"{text} (eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g})" if tolerance else text
 
     def _rows(self) -> list[list[str]]:
         names = Notation(self.order, ".4g", expand=False, max_len=24).exprs
-        result = {True: "ok", False: "MISMATCH", None: "not checked"}
+        result = {True: say("ok", KOREAN), False: say("MISMATCH", KOREAN),
+                  None: say("not checked", KOREAN)}
         out = []
         for r in self.rows:
             numeric = "" if r.numeric is None else format_number(r.numeric, ".6g")
@@ -144,10 +183,13 @@ class GraphCheck(Sequence[NodeCheck]):
 
     _HEADER = ["value", "grad", "numeric", "result", "note"]
 
+    def _header(self) -> list[str]:
+        return [say(h, KOREAN) for h in self._HEADER]
+
     def __str__(self) -> str:
-        rows = [self._HEADER, *self._rows()]
-        widths = [max(len(r[c]) for r in rows) for c in range(len(self._HEADER))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+        rows = [self._header(), *self._rows()]
+        widths = [max(text_width(r[c]) for r in rows) for c in range(len(self._HEADER))]
+        lines = ["  ".join(pad(cell, w) for cell, w in zip(r, widths)).rstrip() for r in rows]
         return "\n".join([self.summary(), *lines])
 
     __repr__ = __str__
@@ -155,8 +197,9 @@ class GraphCheck(Sequence[NodeCheck]):
     def _repr_html_(self) -> str:
         esc = html.escape
         left = ' style="text-align:left"'  # notebooks right-align table cells
-        head = "".join(f"<th{left}>{esc(h)}</th>" for h in self._HEADER)
-        colour = {"MISMATCH": ' style="background:#f4a6a6"', "not checked": ' style="background:#d9d9d9"'}
+        head = "".join(f"<th{left}>{esc(h)}</th>" for h in self._header())
+        colour = {say("MISMATCH", KOREAN): ' style="background:#f4a6a6"',
+                  say("not checked", KOREAN): ' style="background:#d9d9d9"'}
         body = "".join(f"<tr{colour.get(r[3], '')}>" + "".join(f"<td{left}>{esc(c)}</td>" for c in r)
                        + "</tr>" for r in self._rows())
         return (f'<table class="chainrule-check"><caption{left}>{esc(self.summary())}</caption>'
@@ -301,9 +344,9 @@ def _check_hand_made(report: GraphCheck, order: list[Value], nudged: dict, atol:
             p = v.parents[0]
             if p in report.by_node and report.by_node[p].ok is not True:
                 r = report.by_node[p]
-                note = (f"the local derivative of {safe_text(str(v.op))!r} towards it is "
-                        f"{format_number(given, '.6g')}, but running the function again measures "
-                        f"{format_number(numeric, '.6g')}")
+                note = say("the local derivative of {op} towards it is {given}, but running the "
+                           "function again measures {numeric}", KOREAN, op=repr(safe_text(str(v.op))),
+                           given=format_number(given, '.6g'), numeric=format_number(numeric, '.6g'))
                 report.rows[report.rows.index(r)] = report.by_node[p] = NodeCheck(
                     p, r.analytic, r.numeric, r.ok, note)
 
@@ -351,20 +394,21 @@ def check_order(root: Value, order: list[Value], interior: bool = False, eps: fl
                                  reruns.get(v), bool(reruns))
         if never and r.ok is False:
             rows[v] = NodeCheck(v, r.analytic, r.numeric, False,
-                                "every grad is 0: call root.backward() first")
+                                say("every grad is 0: call root.backward() first", KOREAN))
     if never:
         return GraphCheck(root, order, list(rows.values()), [], eps, atol, rtol)
     # A wrong local derivative shows first at its input: a Value that disagrees
     # although every node using it has the right gradient.
     suspects = []
     for v, r in rows.items():
-        if r.ok is False and children[v] and "earlier backward()" not in r.note and all(
+        # (a leaf whose grad holds earlier calls' is said so already: its note names zero_grad())
+        if r.ok is False and children[v] and "zero_grad()" not in r.note and all(
                 c is root or (c in rows and rows[c].ok) for c, _ in children[v]):
             suspects += children[v]
             ops = ", ".join(dict.fromkeys(repr(safe_text(str(c.op))) for c, _ in children[v]))
             rows[v] = NodeCheck(v, r.analytic, r.numeric, False,
-                                f"the nodes using it have the right gradient: check the local "
-                                f"derivative of {ops} towards it")
+                                say("the nodes using it have the right gradient: check the local "
+                                    "derivative of {ops} towards it", KOREAN, ops=ops))
     return GraphCheck(root, order, list(rows.values()), suspects, eps, atol, rtol)
 
 
@@ -380,20 +424,23 @@ def _check_one(v: Value, order: list[Value], k: int, root: Value, seed: float, u
             minus = recompute_from(order, k, {v: x - eps}).get(root, root.data)
     except NoForwardRule as error:
         made = error.node
-        what = f"{safe_text(str(made.op))!r}" if made.op else "a node"
+        what = f"{safe_text(str(made.op))!r}" if made.op else say("a node", KOREAN)
         if reruns_exist:
-            note = (f"no forward rule: {what} was made with Value(...), so the graph cannot be run "
-                    "again from here (the function's inputs are checked by running it again)")
+            note = say("no forward rule: {what} was made with Value(...), so the graph cannot be run "
+                       "again from here (the function's inputs are checked by running it again)",
+                       KOREAN, what=what)
         else:
-            note = (f"no forward rule: {what} was made with Value(...); check_graph(fn, inputs) "
-                    "checks it by running your function again")
+            note = say("no forward rule: {what} was made with Value(...); check_graph(fn, inputs) "
+                       "checks it by running your function again", KOREAN, what=what)
         return NodeCheck(v, v.grad, None, None, note)
     except (ArithmeticError, ValueError) as error:
-        return NodeCheck(v, v.grad, None, None, f"the output cannot be computed at {x:g} ± {eps:g} "
-                                                f"({error})")
+        return NodeCheck(v, v.grad, None, None,
+                         say("the output cannot be computed at {x} ± {eps} ({error})", KOREAN,
+                             x=f"{x:g}", eps=f"{eps:g}", error=error))
     numeric = seed * (plus - minus) / (2 * eps)
     if not math.isfinite(numeric):
-        return NodeCheck(v, v.grad, None, None, f"the numeric slope is {numeric!r}")
+        return NodeCheck(v, v.grad, None, None,
+                         say("the numeric slope is {numeric}", KOREAN, numeric=repr(numeric)))
     if _close(v.grad, numeric, atol, rtol):
         return NodeCheck(v, v.grad, numeric, True)
     # What this backward() passed to v; a leaf's grad can hold earlier calls' too.
@@ -401,8 +448,8 @@ def _check_one(v: Value, order: list[Value], k: int, root: Value, seed: float, u
     for c, i in reversed(uses):
         this_call += c.grad * c.local_grads[i]
     if not v.parents and uses and _close(this_call, numeric, atol, rtol):
-        note = (f"this backward() gives {this_call:.6g}; the rest was left by earlier "
-                "backward() calls: call zero_grad() before backward()")
+        note = say("this backward() gives {this_call}; the rest was left by earlier backward() "
+                   "calls: call zero_grad() before backward()", KOREAN, this_call=f"{this_call:.6g}")
     else:
-        note = "a local derivative on the way from here to the output is wrong"
+        note = say("a local derivative on the way from here to the output is wrong", KOREAN)
     return NodeCheck(v, v.grad, numeric, False, note)

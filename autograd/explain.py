@@ -24,12 +24,49 @@ from dataclasses import dataclass
 
 from autograd import ops
 from autograd.backward import last_backward, topological_order
+from autograd.language import say
 from autograd.learner_warnings import never_backward, warn, warn_if_never_backward
 from autograd.notation import (ChainRule, GraphView, Notation, chain_rule, check_format, d_name,
-                               derivative_name, format_number, safe_text)
+                               derivative_name, format_number, pad, safe_text, text_width)
 from autograd.value import Value, require_value
 
 __all__ = ["explain", "Explanation", "Incoming", "LocalDerivative"]
+
+# The explanation's texts in Korean, by their English template (autograd/language.py; the
+# words are docs/glossary.md's).
+KOREAN = {
+    "operation {op}, made by hand with Value(): its local derivatives are the numbers it was given":
+        "Value()로 직접 만든 연산 {op}: 국소 기울기는 만들 때 준 수입니다",
+    "operation {op} (primitive {prim} in autograd/ops.py)":
+        "연산 {op} (autograd/ops.py의 기본 연산 {prim})",
+    "local derivatives of its {op}": "{op}의 국소 기울기",
+    "a {role} of the network": "신경망의 {role}",
+    "weight": "가중치", "bias": "절편", "input": "입력", "target": "목표값",
+    "an input, a parameter or a constant": "입력, 파라미터 또는 상수",
+    "a leaf ({what}): no local derivatives": "잎 노드 ({what}): 국소 기울기가 없습니다",
+    "no gradient yet: call root.backward() first":
+        "아직 기울기가 없습니다: 먼저 root.backward()를 호출하세요",
+    "gradient {d} = {value}: the seed backward() starts from":
+        "기울기 {d} = {value}: backward()가 시작하는 시작값입니다",
+    " (input {k})": " ({k}번째 입력)",
+    "from {child}{which}": "{child}{which}에서",
+    "sum": "합",
+    "what the node that uses it passed back": "이 값을 쓰는 노드가 돌려준 값입니다",
+    "the sum of what the {count} uses of it passed back": "이 값을 쓰는 {count}곳이 돌려준 값의 합입니다",
+    "gradient {d} = {value}: {what}": "기울기 {d} = {value}: {what}",
+    "but {name}.grad is {grad}: earlier backward() calls left {earlier} in it (a leaf's gradients "
+    "add up until zero_grad(); call it before each backward())":
+        "그런데 {name}.grad는 {grad}입니다: 이전 backward() 호출이 {earlier}을(를) 남겼습니다 "
+        "(잎 노드의 기울기는 zero_grad()까지 더해집니다. backward()마다 그 전에 호출하세요)",
+    "to {parent}": "{parent}(으)로",
+    "passes on {d} · local derivative to each parent": "각 부모에게 {d} · 국소 기울기를 전달합니다",
+    "chain rule: {text}": "연쇄 법칙: {text}",
+    "chain rule not written out: {note}": "연쇄 법칙을 다 쓰지 않았습니다: {note}",
+    "explain(): backward() has not run yet, so there is no gradient to explain: call "
+    "root.backward() first (shown for now: the value and local derivatives)":
+        "explain(): backward()가 아직 실행되지 않아 설명할 기울기가 없습니다: 먼저 "
+        "root.backward()를 호출하세요 (지금은 값과 국소 기울기만 보여 줍니다)",
+}
 
 @dataclass(frozen=True)
 class LocalDerivative:
@@ -122,9 +159,10 @@ class Explanation:
         prim = ops.primitive_of(self.node)
         op = safe_text(str(self.node.op))
         if prim is None:
-            return (f"operation {op or '?'!r}, made by hand with Value(): its "
-                    "local derivatives are the numbers it was given")
-        return f"operation {op!r} (primitive {prim.name!r} in autograd/ops.py)"
+            return say("operation {op}, made by hand with Value(): its local derivatives are the "
+                       "numbers it was given", KOREAN, op=repr(op or '?'))
+        return say("operation {op} (primitive {prim} in autograd/ops.py)", KOREAN, op=repr(op),
+                   prim=repr(prim.name))
 
     # -- the explanation as rows ---------------------------------------------------------
     def _title(self) -> str:
@@ -144,18 +182,19 @@ class Explanation:
                 value = self._num(ld.value)
                 rows.append([f"{n}/{self._d(ld.parent)}", "" if ld.formula == value else ld.formula,
                              value])
-            sections.append((f"local derivatives of its {self._op_text()}", rows))
+            sections.append((say("local derivatives of its {op}", KOREAN, op=self._op_text()), rows))
         else:
             role = self._names.view.roles.get(node)
-            what = f"a {role} of the network" if role in ("weight", "bias", "input", "target") \
-                else "an input, a parameter or a constant"
-            sections.append((f"a leaf ({what}): no local derivatives", []))
+            what = say("a {role} of the network", KOREAN, role=say(role, KOREAN)) \
+                if role in ("weight", "bias", "input", "target") \
+                else say("an input, a parameter or a constant", KOREAN)
+            sections.append((say("a leaf ({what}): no local derivatives", KOREAN, what=what), []))
         if not self.computed:
-            sections.append(("no gradient yet: call root.backward() first", []))
+            sections.append((say("no gradient yet: call root.backward() first", KOREAN), []))
             return sections
         if self.is_root:
-            sections.append((f"gradient {r}/{n} = {self._num(self.total)}: the seed backward() "
-                             "starts from", []))
+            sections.append((say("gradient {d} = {value}: the seed backward() starts from", KOREAN,
+                                 d=f"{r}/{n}", value=self._num(self.total)), []))
         else:
             rows = []
             uses = {}
@@ -163,34 +202,38 @@ class Explanation:
                 uses[inc.child] = uses.get(inc.child, 0) + 1
             for inc in self.incoming:
                 child = inc.child
-                which = f" (input {inc.index + 1})" if uses[child] > 1 else ""
+                which = say(" (input {k})", KOREAN, k=inc.index + 1) if uses[child] > 1 else ""
                 formula = self._names.formula(child, inc.index).plain
                 up, local = self._num(inc.upstream_grad), self._num(inc.local_grad)
                 parts = [f"{r}/{self._d(child)} · {self._d(child)}/{n}", f"{up} · {formula}",
                          f"{up} · {local}"]
-                rows.append([f"from {self._defined(child)}{which}",
+                rows.append([say("from {child}{which}", KOREAN, child=self._defined(child), which=which),
                              " = ".join(dict.fromkeys(parts)), self._num(inc.contribution)])
             if len(self.incoming) > 1:
-                rows.append(["sum", " + ".join(self._num(i.contribution) for i in self.incoming),
+                rows.append([say("sum", KOREAN), " + ".join(self._num(i.contribution) for i in self.incoming),
                              self._num(self.total)])
             count = len(self.incoming)
-            what = "what the node that uses it passed back" if count == 1 else (
-                f"the sum of what the {count} uses of it passed back")
-            sections.append((f"gradient {r}/{n} = {self._num(self.total)}: {what}", rows))
+            what = say("what the node that uses it passed back", KOREAN) if count == 1 else (
+                say("the sum of what the {count} uses of it passed back", KOREAN, count=count))
+            sections.append((say("gradient {d} = {value}: {what}", KOREAN, d=f"{r}/{n}",
+                                 value=self._num(self.total), what=what), rows))
             if self.earlier:
-                sections.append((
-                    f"but {self._name(node)}.grad is {self._num(node.grad)}: earlier backward() "
-                    f"calls left {self._num(self.earlier)} in it (a leaf's gradients add up until "
-                    "zero_grad(); call it before each backward())", []))
+                sections.append((say(
+                    "but {name}.grad is {grad}: earlier backward() calls left {earlier} in it (a "
+                    "leaf's gradients add up until zero_grad(); call it before each backward())",
+                    KOREAN, name=self._name(node), grad=self._num(node.grad),
+                    earlier=self._num(self.earlier)), []))
         if node.parents and not (self.is_root and not node.grad):
-            rows = [[f"to {self._name(ld.parent)}",
+            rows = [[say("to {parent}", KOREAN, parent=self._name(ld.parent)),
                      f"{self._num(node.grad)} · {self._num(ld.value)}",
                      self._num(node.grad * ld.value)] for ld in self.local]
-            sections.append((f"passes on {r}/{n} · local derivative to each parent", rows))
+            sections.append((say("passes on {d} · local derivative to each parent", KOREAN,
+                                 d=f"{r}/{n}"), rows))
         if self.chain_rule is not None and not self.is_root:
-            sections.append((f"chain rule: {self.chain_rule.text}", []))
+            sections.append((say("chain rule: {text}", KOREAN, text=self.chain_rule.text), []))
         elif not self.is_root:
-            sections.append((f"chain rule not written out: {self.chain_rule_note}", []))
+            sections.append((say("chain rule not written out: {note}", KOREAN,
+                                 note=self.chain_rule_note), []))
         return sections
 
     def text(self) -> str:
@@ -200,8 +243,8 @@ class Explanation:
             lines.append(f"  {heading}")
             cells = [[what, f"{formula} = {number}" if formula else number]
                      for what, formula, number in rows]
-            width = max((len(c[0]) for c in cells), default=0)
-            lines += [f"    {what.ljust(width)}  {rest}".rstrip() for what, rest in cells]
+            width = max((text_width(c[0]) for c in cells), default=0)
+            lines += [f"    {pad(what, width)}  {rest}".rstrip() for what, rest in cells]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -275,8 +318,9 @@ def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g",
     if root is None:
         root = latest.root if latest is not None else None
         if latest is None:
-            warn("explain(): backward() has not run yet, so there is no gradient to explain: "
-                  "call root.backward() first (shown for now: the value and local derivatives)")
+            warn(say("explain(): backward() has not run yet, so there is no gradient to explain: "
+                     "call root.backward() first (shown for now: the value and local derivatives)",
+                     KOREAN))
             root = node
         elif root is None:
             raise ValueError(f"explain(): the output of the latest backward() no longer exists "

@@ -31,20 +31,25 @@ from __future__ import annotations
 
 import numbers
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from autograd import ops
+from autograd.language import say
 from autograd.value import Value
 
 __all__ = ["format_number", "check_format", "check_count", "check_flag", "safe_text", "Expr",
            "Neuron", "Edge", "Operation", "GraphView", "parameter_names", "Notation", "ChainRule",
-           "chain_rule", "paths", "d_name", "derivative_name", "latex_name", "latex_text", "wrap",
+           "chain_rule", "paths", "d_name", "text_width", "pad", "derivative_name", "latex_name", "latex_text", "wrap",
            "SUM", "PRODUCT", "POWER", "ATOM", "MAX_PATHS", "MAX_PATH_EDGES", "MAX_LABEL",
            "INPUT", "WEIGHT", "BIAS", "PRE_ACTIVATION", "ACTIVATION", "TARGET", "ERROR", "LOSS"]
 
 MAX_PATHS = 32        # more paths than this make a chain-rule sum nobody reads
 MAX_PATH_EDGES = 64   # a longer path makes a product nobody reads (and a text that grows without end)
 MAX_LABEL = 80        # a label is cut to this many characters wherever it is shown
+
+# The few words the notation writes, in Korean (autograd/language.py); the rest is symbols.
+KOREAN = {"{op} (with {constants})": "{op} (상수 {constants})"}
 
 # Precedence of an expression's outermost operation, to know when it needs brackets.
 SUM, PRODUCT, POWER, ATOM = 0, 1, 2, 3
@@ -133,6 +138,27 @@ def safe_text(text, limit: int = MAX_LABEL) -> str:
     # the XML Graphviz reads: both become the replacement character.
     return "".join(ch if ch in "\n\t" or (ch.isprintable() and not "\ud800" <= ch <= "\udfff")
                    or ch == " " else "\ufffd" for ch in text)
+
+
+def text_width(text: str) -> int:
+    """How many columns ``text`` takes in a terminal: a Hangul (or other wide) character two.
+
+    >>> text_width('step'), text_width('단계')
+    (4, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``width`` columns (``text_width``), aligned left
+    (``'<'``), right (``'>'``) or centred (``'^'``, as ``str.center``), so a table lines up
+    in Korean too.
+
+    >>> pad('ab', 4) + '|', pad('단', 4, '>') + '|'
+    ('ab  |', '  단|')
+    """
+    n = len(text) + max(0, width - text_width(text))
+    return text.ljust(n) if align == "<" else text.rjust(n) if align == ">" else text.center(n)
 
 
 @dataclass(frozen=True)
@@ -646,7 +672,8 @@ class GraphView:
             return f"{self._number(constants[0].data)} ÷"
         text = str(v.op) if v.op else "?"
         if constants and name not in ("add", "mul", "div"):
-            text += " (with " + ", ".join(self._number(c.data) for c in constants) + ")"
+            text = say("{op} (with {constants})", KOREAN, op=text,
+                       constants=", ".join(self._number(c.data) for c in constants))
         return safe_text(text)
 
     @property

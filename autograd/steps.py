@@ -33,8 +33,9 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from autograd.backward import record_backward, topological_order
+from autograd.language import say
 from autograd.notation import (ChainRule, GraphView, Neuron, Notation, chain_rule, check_format,
-                               d_name, format_number, safe_text)
+                               d_name, format_number, pad, safe_text, text_width)
 from autograd.value import Value, require_value
 
 __all__ = ["backward_steps", "BackwardSteps", "Step", "Contribution", "NeuronStep", "LayerStep",
@@ -46,6 +47,52 @@ MAX_NODE_LEVEL = 60     # a network's graph with more Values to show is read neu
 MAX_NEURON_LEVEL = 80   # and with more neuron steps than this, layer by layer
 _MAX_PRINTED = 24       # a vector or matrix with more numbers is described, not printed
 _MAX_TERMS = 4          # a sum of more terms is written as its total
+
+# The texts of the table, the captions and the neuron and layer steps in Korean, by their
+# English template (autograd/language.py; the words are docs/glossary.md's).
+KOREAN = {
+    "step": "단계", "node": "노드", "upstream grad": "상류 기울기", "parent": "부모",
+    "local grad": "국소 기울기", "contribution": "기여", "parent grad so far": "지금까지의 부모 기울기",
+    "what": "무엇", "chain rule": "연쇄 법칙",
+    "backward from {root}: seed {seed} = {value}": "{root}에서 시작하는 역전파: 시작값 {seed} = {value}",
+    "{d} = {value} (the seed)": "{d} = {value} (시작값)",
+    "the inputs": "입력", "the loss": "손실",
+    "(the sum of {n} contributions) = {total}": "(기여 {n}개의 합) = {total}",
+    "neuron {index} of layer {layer}": "{layer}번 층의 {index}번 뉴런",
+    "{z} (no activation)": "{z} (활성화 함수 없음)",
+    "sample {sample}: ": "샘플 {sample}: ",
+    "upstream {d} = {value} (the seed)": "상류 기울기 {d} = {value} (시작값)",
+    "upstream {d} = {rest}": "상류 기울기 {d} = {rest}",
+    "upstream {d} = {value} (from the loss)": "상류 기울기 {d} = {value} (손실에서)",
+    "slope {d} = {rest}": "국소 기울기 {d} = {rest}",
+    "delta {d} = {rest}": "델타 {d} = {rest}",
+    "{x} gets {rest}": "{x}에는 {rest}",
+    "each input x_i gets {rest}": "각 입력 x_i에는 {rest}",
+    "to its inputs: {rest}": "입력으로: {rest}",
+    "Σ over the {n} samples of ": "샘플 {n}개에 대한 Σ ",
+    "its input": "그 입력",
+    "weights {rest}": "가중치 {rest}",
+    "weight {rest}": "가중치 {rest}",
+    "bias {rest}": "절편 {rest}",
+    "{p} neuron": "뉴런 {p}개", "{p} neurons": "뉴런 {p}개",
+    "layer {layer} ({rest})": "{layer}번 층 ({rest})",
+    "{formula}   (W{layer} is {shape}, one row per neuron)":
+        "{formula}   (W{layer}: {shape}, 뉴런마다 한 행)",
+    "{formula}: {n} samples, one row each (W{layer} is {shape}, one row per neuron)":
+        "{formula}: 샘플 {n}개, 샘플마다 한 행 (W{layer}: {shape}, 뉴런마다 한 행)",
+    "upstream": "상류 기울기",
+    "{delta} = upstream (no activation) = {value}": "{delta} = 상류 기울기 (활성화 함수 없음) = {value}",
+    "passes down {rest}": "아래로 전달: {rest}",
+    "{lhs} ({term} summed over the samples) = {value}": "{lhs} (샘플에 대해 더한 {term}) = {value}",
+    "{lhs} = the column sums of {delta} = {value}": "{lhs} = {delta}의 열 합 = {value}",
+    "({n} numbers)": "(수 {n}개)", "({rows}×{cols} numbers)": "({rows}×{cols}개의 수)",
+    "one neuron at a time: {shown} Values are too many to follow one by one; collapse=None shows "
+    "every node": "뉴런 하나씩: Value {shown}개는 하나씩 따라가기에 너무 많습니다. collapse=None이면 "
+    "모든 노드를 보여 줍니다",
+    "one layer at a time: {shown} Values and {neurons} neurons are too many to follow one by one; "
+    "collapse='neuron' or None shows more": "층 하나씩: Value {shown}개와 뉴런 {neurons}개는 하나씩 "
+    "따라가기에 너무 많습니다. collapse='neuron'이나 None이면 더 자세히 보여 줍니다",
+}
 
 
 @dataclass(frozen=True)
@@ -194,7 +241,8 @@ class BackwardSteps(Sequence):
         root, r = self.root, self.d(self.root)
         number = self._number
         if v is root:
-            return [f"{r}/{self.d(v)} = {number(self.gradient)} (the seed)"]
+            return [say("{d} = {value} (the seed)", KOREAN, d=f"{r}/{self.d(v)}",
+                        value=number(self.gradient))]
         chain, products = [], []
         for edge in self.view.edges_from(v):
             u = edge.node
@@ -221,9 +269,13 @@ class BackwardSteps(Sequence):
     _HEADER = ["step", "node", "upstream grad", "parent", "local grad", "contribution",
                "parent grad so far"]
 
+    def _header(self) -> list[str]:
+        return [say(h, KOREAN) for h in self._HEADER]
+
     def _title(self) -> str:
         r = d_name(self.names.exprs[self.root])
-        title = f"backward from {self.name(self.root)}: seed d{r}/d{r} = {self._number(self.gradient)}"
+        title = say("backward from {root}: seed {seed} = {value}", KOREAN, root=self.name(self.root),
+                    seed=f"d{r}/d{r}", value=self._number(self.gradient))
         return f"{title} ({self.note})" if self.note else title
 
     def table(self) -> str:
@@ -242,9 +294,9 @@ class BackwardSteps(Sequence):
                 lines.append(f"{k}. {step.title}")
                 lines += [f"   {line}" for line in step.lines]
             return "\n".join(lines)
-        rows = [self._HEADER, *self._rows()]
-        widths = [max(len(r[c]) for r in rows) for c in range(len(self._HEADER))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+        rows = [self._header(), *self._rows()]
+        widths = [max(text_width(r[c]) for r in rows) for c in range(len(self._HEADER))]
+        lines = ["  ".join(pad(cell, w) for cell, w in zip(r, widths)).rstrip() for r in rows]
         return "\n".join([self._title(), *lines])
 
     def __str__(self) -> str:
@@ -260,9 +312,10 @@ class BackwardSteps(Sequence):
                            f"<td><pre>{esc(chr(10).join(s.lines))}</pre></td></tr>"
                            for k, s in enumerate(self.steps, 1))
             return (f'<table class="chainrule-steps"><caption>{esc(self._title())}</caption>'
-                    f"<thead><tr><th>step</th><th>what</th><th>chain rule</th></tr></thead>"
+                    f"<thead><tr><th>{say('step', KOREAN)}</th><th>{say('what', KOREAN)}</th>"
+                    f"<th>{say('chain rule', KOREAN)}</th></tr></thead>"
                     f"<tbody>{body}</tbody></table>")
-        head = "".join(f"<th>{esc(h)}</th>" for h in self._HEADER)
+        head = "".join(f"<th>{esc(h)}</th>" for h in self._header())
         body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in self._rows())
         return (f'<table class="chainrule-steps"><caption>{esc(self._title())}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
@@ -394,16 +447,16 @@ class _Levels:
             return self._layer(key[1], members)
         s = self.s
         if kind == "inputs":
-            return ValueStep("inputs", "the inputs", members, tuple(self._input_lines(members)))
+            return ValueStep("inputs", say("the inputs", KOREAN), members, tuple(self._input_lines(members)))
         lines = [line for v in reversed(members) for line in s.value_lines(v)]
-        title = "the loss" if kind == "loss" else s.name(members[0])
+        title = say("the loss", KOREAN) if kind == "loss" else s.name(members[0])
         return ValueStep(kind, title, members, tuple(lines))
 
     def _sum_text(self, terms: list[str], total: float) -> str:
         """'a + b = total', or the total alone when it is all there is to say."""
         number = self.s._number(total)
         if len(terms) > _MAX_TERMS:
-            return f"(the sum of {len(terms)} contributions) = {number}"
+            return say("(the sum of {n} contributions) = {total}", KOREAN, n=len(terms), total=number)
         text = " + ".join(terms)
         return number if text == number else f"{text} = {number}"
 
@@ -427,25 +480,28 @@ class _Levels:
         r = s.d(s.root)
         act = self._activation_text(list(apps))
         first = apps[0]
-        title = f"neuron {index} of layer {layer}"
+        title = say("neuron {index} of layer {layer}", KOREAN, index=index, layer=layer)
         lines = [f"{s.name(first.output)} = {act}({s.name(first.linear)})" if act
-                 else f"{s.name(first.linear)} (no activation)"]
+                 else say("{z} (no activation)", KOREAN, z=s.name(first.linear))]
         upstream, slope, delta, input_grads = [], [], [], []
         for n in apps:
-            prefix = f"sample {n.sample}: " if len(apps) > 1 else ""
+            prefix = say("sample {sample}: ", KOREAN, sample=n.sample) if len(apps) > 1 else ""
             out, z = n.output, n.linear
             terms = [f"{num(e.node.grad)} · {num(e.local_grad)}" for e in view.edges_from(out)]
             if out is s.root:
-                lines.append(f"{prefix}upstream {r}/{s.d(out)} = {num(out.grad)} (the seed)")
+                lines.append(prefix + say("upstream {d} = {value} (the seed)", KOREAN,
+                                          d=f"{r}/{s.d(out)}", value=num(out.grad)))
             elif terms:
-                lines.append(f"{prefix}upstream {r}/{s.d(out)} = " + self._sum_text(terms, out.grad))
+                lines.append(prefix + say("upstream {d} = {rest}", KOREAN, d=f"{r}/{s.d(out)}",
+                                          rest=self._sum_text(terms, out.grad)))
             if n.activation is not None:
                 formula = s.names.formula(n.activation, 0).plain
                 local = n.activation.local_grads[0]
                 text = num(local) if formula == num(local) else f"{formula} = {num(local)}"
-                lines.append(f"{prefix}slope {s.d(out)}/{s.d(z)} = {text}")
-                lines.append(f"{prefix}delta {r}/{s.d(z)} = {num(out.grad)} · {num(local)} "
-                             f"= {num(z.grad)}")
+                lines.append(prefix + say("slope {d} = {rest}", KOREAN, d=f"{s.d(out)}/{s.d(z)}",
+                                          rest=text))
+                lines.append(prefix + say("delta {d} = {rest}", KOREAN, d=f"{r}/{s.d(z)}",
+                                          rest=f"{num(out.grad)} · {num(local)} = {num(z.grad)}"))
                 slope.append(local)
             else:
                 slope.append(1.0)
@@ -461,13 +517,14 @@ class _Levels:
         bias_grad = bias.grad if bias in hidden else sum(n.linear.grad for n in apps)
         lines += self._weight_lines(apps, weights, weight_grads, bias, bias_grad)
         for n, grads in zip(apps, input_grads):
-            prefix = f"sample {n.sample}: " if len(apps) > 1 else ""
-            shown = [f"{s.name(x)} gets {num(n.linear.grad)} · {num(w.data)} = {num(g)}"
+            prefix = say("sample {sample}: ", KOREAN, sample=n.sample) if len(apps) > 1 else ""
+            shown = [say("{x} gets {rest}", KOREAN, x=s.name(x),
+                         rest=f"{num(n.linear.grad)} · {num(w.data)} = {num(g)}")
                      for x, w, g in zip(n.inputs, n.weights, grads)]
             if len(shown) > _MAX_TERMS:
-                shown = [f"each input x_i gets {s.d(s.root)}/{s.d(n.linear)} · w_i = "
-                         f"{_vector(grads, num)}"]
-            lines.append(f"{prefix}to its inputs: " + "; ".join(shown))
+                shown = [say("each input x_i gets {rest}", KOREAN,
+                             rest=f"{s.d(s.root)}/{s.d(n.linear)} · w_i = {_vector(grads, num)}")]
+            lines.append(prefix + say("to its inputs: {rest}", KOREAN, rest="; ".join(shown)))
         return NeuronStep("neuron", title, members, tuple(lines), layer, index, apps,
                           tuple(upstream), tuple(slope), tuple(delta), tuple(weight_grads),
                           bias_grad, tuple(input_grads))
@@ -477,19 +534,22 @@ class _Levels:
         r = s.d(s.root)
         many = len(apps) > 1
         z = f"{r}/dz" if many else f"{r}/{s.d(apps[0].linear)}"
-        over = f"Σ over the {len(apps)} samples of " if many else ""
+        over = say("Σ over the {n} samples of ", KOREAN, n=len(apps)) if many else ""
         lines = []
         if len(weights) > _MAX_TERMS:
             inputs = apps[0].inputs
-            lines.append(f"weights {r}/{s.d(weights[0])} … {r}/{s.d(weights[-1])} = {over}{z} · "
-                         f"[{s.name(inputs[0])} … {s.name(inputs[-1])}] = {_vector(weight_grads, num)}")
+            lines.append(say("weights {rest}", KOREAN,
+                             rest=f"{r}/{s.d(weights[0])} … {r}/{s.d(weights[-1])} = {over}{z} · "
+                                  f"[{s.name(inputs[0])} … {s.name(inputs[-1])}] = "
+                                  f"{_vector(weight_grads, num)}"))
         else:
             for i, (w, g) in enumerate(zip(weights, weight_grads)):
                 terms = [f"{num(n.linear.grad)} · {num(n.inputs[i].data)}" for n in apps]
-                what = "its input" if many else s.name(apps[0].inputs[i])
-                lines.append(f"weight {r}/{s.d(w)} = {over}{z} · {what} = " + self._sum_text(terms, g))
-        lines.append(f"bias {r}/{s.d(bias)} = {over}{z} = "
-                     + self._sum_text([num(n.linear.grad) for n in apps], bias_grad))
+                what = say("its input", KOREAN) if many else s.name(apps[0].inputs[i])
+                lines.append(say("weight {rest}", KOREAN, rest=f"{r}/{s.d(w)} = {over}{z} · {what} = "
+                                                             + self._sum_text(terms, g)))
+        lines.append(say("bias {rest}", KOREAN, rest=f"{r}/{s.d(bias)} = {over}{z} = "
+                         + self._sum_text([num(n.linear.grad) for n in apps], bias_grad)))
         return lines
 
     def _layer(self, layer: int, members: tuple) -> LayerStep:
@@ -510,47 +570,60 @@ class _Levels:
         input_grad = delta @ weights
         act = self._activation_text(first)
         n_samples = len(rows)
-        neurons_text = f"{p} neuron" + ("s" if p != 1 else "")
-        title = f"layer {layer} ({neurons_text}{', ' + act if act else ''})"
+        neurons_text = say("{p} neuron" if p == 1 else "{p} neurons", KOREAN, p=p)
+        title = say("layer {layer} ({rest})", KOREAN, layer=layer,
+                    rest=f"{neurons_text}{', ' + act if act else ''}")
         below_name = self._below_name(first[0])
         L, above = layer, self._layer_above(layer)
         r = s.d(s.root)
         lines = []
         if n_samples == 1:
-            lines.append(f"{'h' if act else 'z'}{L} = {act + '(' if act else ''}W{L} {below_name} "
-                         f"+ b{L}{')' if act else ''}   (W{L} is {p}×{d}, one row per neuron)")
+            lines.append(say("{formula}   (W{layer} is {shape}, one row per neuron)", KOREAN,
+                             formula=f"{'h' if act else 'z'}{L} = {act + '(' if act else ''}W{L} "
+                                     f"{below_name} + b{L}{')' if act else ''}",
+                             layer=L, shape=f"{p}×{d}"))
             if above is not None:
-                lines.append(f"upstream {r}/dh{L} = W{above}ᵀ δ{above} = {_vector(upstream[0], num)}")
+                lines.append(say("upstream {d} = {rest}", KOREAN, d=f"{r}/dh{L}",
+                                 rest=f"W{above}ᵀ δ{above} = {_vector(upstream[0], num)}"))
             else:
-                lines.append(f"upstream {r}/d{'h' if act else 'z'}{L} = {_vector(upstream[0], num)} "
-                             "(from the loss)")
+                lines.append(say("upstream {d} = {value} (from the loss)", KOREAN,
+                                 d=f"{r}/d{'h' if act else 'z'}{L}", value=_vector(upstream[0], num)))
             if act:
-                lines.append(f"slope {act}'(z{L}) = {_vector(slope[0], num)}")
+                lines.append(say("slope {d} = {rest}", KOREAN, d=f"{act}'(z{L})",
+                                 rest=_vector(slope[0], num)))
                 lines.append(f"δ{L} = {r}/dz{L} = {act}'(z{L}) ⊙ "
-                             f"{'W' + str(above) + 'ᵀ δ' + str(above) if above is not None else 'upstream'}"
+                             f"{'W' + str(above) + 'ᵀ δ' + str(above) if above is not None else say('upstream', KOREAN)}"
                              f" = {_vector(delta[0], num)}")
             else:
-                lines.append(f"δ{L} = {r}/dz{L} = upstream (no activation) = {_vector(delta[0], num)}")
+                lines.append(say("{delta} = upstream (no activation) = {value}", KOREAN,
+                                 delta=f"δ{L} = {r}/dz{L}", value=_vector(delta[0], num)))
             lines.append(f"{r}/dW{L} = δ{L} {below_name}ᵀ = {_matrix(weight_grad, num)}")
             lines.append(f"{r}/db{L} = δ{L} = {_vector(bias_grad, num)}")
-            lines.append(f"passes down W{L}ᵀ δ{L} = {_vector(input_grad[0], num)}")
+            lines.append(say("passes down {rest}", KOREAN,
+                             rest=f"W{L}ᵀ δ{L} = {_vector(input_grad[0], num)}"))
         else:
             big_below = below_name.upper()
-            lines.append(f"Z{L} = {big_below} W{L}ᵀ + b{L}: {n_samples} samples, one row each "
-                         f"(W{L} is {p}×{d}, one row per neuron)")
+            lines.append(say("{formula}: {n} samples, one row each (W{layer} is {shape}, one row "
+                             "per neuron)", KOREAN, formula=f"Z{L} = {big_below} W{L}ᵀ + b{L}",
+                             n=n_samples, layer=L, shape=f"{p}×{d}"))
             if above is not None:
-                lines.append(f"upstream {r}/dH{L} = Δ{above} W{above} = {_matrix(upstream, num)}")
+                lines.append(say("upstream {d} = {rest}", KOREAN, d=f"{r}/dH{L}",
+                                 rest=f"Δ{above} W{above} = {_matrix(upstream, num)}"))
             else:
-                lines.append(f"upstream {r}/d{'H' if act else 'Z'}{L} = {_matrix(upstream, num)} "
-                             "(from the loss)")
+                lines.append(say("upstream {d} = {value} (from the loss)", KOREAN,
+                                 d=f"{r}/d{'H' if act else 'Z'}{L}", value=_matrix(upstream, num)))
             if act:
-                lines.append(f"Δ{L} = {r}/dZ{L} = {act}'(Z{L}) ⊙ upstream = {_matrix(delta, num)}")
+                lines.append(f"Δ{L} = {r}/dZ{L} = {act}'(Z{L}) ⊙ {say('upstream', KOREAN)} = "
+                             f"{_matrix(delta, num)}")
             else:
-                lines.append(f"Δ{L} = {r}/dZ{L} = upstream (no activation) = {_matrix(delta, num)}")
-            lines.append(f"{r}/dW{L} = Δ{L}ᵀ {big_below} (δ {below_name}ᵀ summed over the samples) "
-                         f"= {_matrix(weight_grad, num)}")
-            lines.append(f"{r}/db{L} = the column sums of Δ{L} = {_vector(bias_grad, num)}")
-            lines.append(f"passes down Δ{L} W{L} = {_matrix(input_grad, num)}")
+                lines.append(say("{delta} = upstream (no activation) = {value}", KOREAN,
+                                 delta=f"Δ{L} = {r}/dZ{L}", value=_matrix(delta, num)))
+            lines.append(say("{lhs} ({term} summed over the samples) = {value}", KOREAN,
+                             lhs=f"{r}/dW{L} = Δ{L}ᵀ {big_below}", term=f"δ {below_name}ᵀ",
+                             value=_matrix(weight_grad, num)))
+            lines.append(say("{lhs} = the column sums of {delta} = {value}", KOREAN, lhs=f"{r}/db{L}",
+                             delta=f"Δ{L}", value=_vector(bias_grad, num)))
+            lines.append(say("passes down {rest}", KOREAN, rest=f"Δ{L} W{L} = {_matrix(input_grad, num)}"))
         return LayerStep("layer", title, members, tuple(lines), layer,
                          tuple(tuple(row) for row in rows), upstream, slope, delta, weights, below,
                          weight_grad, bias_grad, input_grad)
@@ -577,14 +650,14 @@ class _Levels:
 def _vector(values, num) -> str:
     values = list(values)
     if len(values) > _MAX_PRINTED:
-        return f"({len(values)} numbers)"
+        return say("({n} numbers)", KOREAN, n=len(values))
     return "[" + ", ".join(num(float(v)) for v in values) + "]"
 
 
 def _matrix(values: np.ndarray, num) -> str:
     rows, cols = values.shape
     if rows * cols > _MAX_PRINTED:
-        return f"({rows}×{cols} numbers)"
+        return say("({rows}×{cols} numbers)", KOREAN, rows=rows, cols=cols)
     return "[" + ", ".join(_vector(row, num) for row in values) + "]"
 
 
@@ -600,10 +673,11 @@ def _choose_level(view: GraphView, collapse) -> tuple[str | None, str]:
         return None, ""
     neuron_steps = len({(n.layer, n.index) for n in view.neurons})
     if neuron_steps <= MAX_NEURON_LEVEL:
-        return "neuron", (f"one neuron at a time: {shown} Values are too many to follow one by "
-                          "one; collapse=None shows every node")
-    return "layer", (f"one layer at a time: {shown} Values and {neuron_steps} neurons are too "
-                     "many to follow one by one; collapse='neuron' or None shows more")
+        return "neuron", say("one neuron at a time: {shown} Values are too many to follow one by "
+                             "one; collapse=None shows every node", KOREAN, shown=shown)
+    return "layer", say("one layer at a time: {shown} Values and {neurons} neurons are too many "
+                        "to follow one by one; collapse='neuron' or None shows more", KOREAN,
+                        shown=shown, neurons=neuron_steps)
 
 
 def backward_steps(root: Value, gradient: float = 1.0, *, fmt: str = ".4g", model=None,

@@ -59,7 +59,17 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 
 from autograd import Value, no_grad
+from autograd.language import say
+from autograd.notation import pad, text_width
 from nn.activations import activation_name
+
+# The model summary's texts in Korean, by their English template (autograd/language.py; the
+# words are docs/glossary.md's).
+KOREAN = {
+    "Name": "이름", "Type": "종류", "Inputs -> Outputs": "입력 -> 출력", "Activation": "활성화 함수",
+    "Params": "파라미터", "(self)": "(자신)", "(own)": "(직접 가진 것)",
+    "Total parameters: {n}": "전체 파라미터: {n}개",
+}
 
 __all__ = ["Module", "load", "FORMAT", "VERSION", "require_finite_parameters", "BIAS_NAMES"]
 
@@ -344,8 +354,9 @@ class Module:
         # Line the arrows up: inputs right-aligned before it, outputs left-aligned after.
         in_width = max((len(str(i)) for i, o in shapes if i is not None), default=0)
         out_width = max((len(str(o)) for i, o in shapes if o is not None), default=0)
-        header = ("Name", "Type", "Inputs -> Outputs", "Activation", "Params")
-        rows = [(name or "(self)", type(m).__name__,
+        header = (say("Name", KOREAN), say("Type", KOREAN), say("Inputs -> Outputs", KOREAN),
+                  say("Activation", KOREAN), say("Params", KOREAN))
+        rows = [(name or say("(self)", KOREAN), type(m).__name__,
                  f"{i:>{in_width}} -> {o:<{out_width}}" if i is not None and o is not None else "",
                  _activation_text(m), f"{m.num_parameters():,}")
                 for (name, m), (i, o) in zip(parts, shapes)]
@@ -354,20 +365,20 @@ class Module:
             inside = tuple(f"{name}." for name, _ in children)
             own = sum(1 for name, _ in self.named_parameters() if not name.startswith(inside))
             if own:
-                rows.append(("(own)", type(self).__name__, "", "", f"{own:,}"))
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+                rows.append((say("(own)", KOREAN), type(self).__name__, "", "", f"{own:,}"))
+        widths = [max(text_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
         def line(cells: tuple) -> str:
-            aligned = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1]),
-                       cells[2].center(widths[2]), cells[3].ljust(widths[3]),
-                       cells[4].rjust(widths[4])]
+            aligned = [pad(cells[0], widths[0]), pad(cells[1], widths[1]),
+                       pad(cells[2], widths[2], "^"), pad(cells[3], widths[3]),
+                       pad(cells[4], widths[4], ">")]
             return "  ".join(aligned).rstrip()
 
-        width = len(line(header))
+        width = text_width(line(header))
         title = repr(self) if self.extra_repr() else type(self).__name__
         return "\n".join([title, "=" * width, line(header), "-" * width,
                           *(line(row) for row in rows), "=" * width,
-                          f"Total parameters: {self.num_parameters():,}"])
+                          say("Total parameters: {n}", KOREAN, n=f"{self.num_parameters():,}")])
 
     # -- prediction ------------------------------------------------------------------
     def predict(self, X: Any) -> np.ndarray:

@@ -47,9 +47,27 @@ import numpy as np
 
 from autograd import Value, enable_grad
 from autograd.backward import last_backward
+from autograd.language import say
 from autograd.learner_warnings import warn
 from nn.arguments import as_count
 from nn.converters import converter
+
+# The forgotten-zero_grad() warning in Korean, by its English template (autograd/language.py).
+KOREAN = {
+    " and {n} more": " 외 {n}개",
+    "{optimizer}.step(): the gradients of {hit} of {total} parameters ({named}{more}) were added up "
+    "over more than one backward() call: the last backward() added to gradients that were not 0, "
+    "so this step moves by their sum. Call optimizer.zero_grad() before each loss.backward(). If "
+    "you add up gradients on purpose (several small batches per step), set "
+    "optimizer.warn_accumulated_grads = False or "
+    "warnings.filterwarnings('ignore', category=autograd.ChainruleWarning).":
+        "{optimizer}.step(): 파라미터 {total}개 중 {hit}개({named}{more})의 기울기가 backward() "
+        "호출 여러 번에 걸쳐 더해졌습니다: 마지막 backward()가 0이 아닌 기울기에 더했으므로, 이번 "
+        "단계는 그 합만큼 움직입니다. loss.backward()마다 그 전에 optimizer.zero_grad()를 "
+        "호출하세요. 일부러 기울기를 더하는 것이라면(한 단계에 작은 배치 여러 개), "
+        "optimizer.warn_accumulated_grads = False 또는 "
+        "warnings.filterwarnings('ignore', category=autograd.ChainruleWarning)로 설정하세요.",
+}
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
            "LRScheduler", "StepLR", "ExponentialLR"]
@@ -320,14 +338,16 @@ class Optimizer:
         if not hit:
             return
         named = [p.label or f"params[{self.params.index(p)}]" for p in hit[:3]]
-        more = f" and {len(hit) - 3} more" if len(hit) > 3 else ""
-        warn(f"{type(self).__name__}.step(): the gradients of {len(hit)} of {len(self.params)} "
-             f"parameters ({', '.join(named)}{more}) were added up over more than one backward() "
-             "call: the last backward() added to gradients that were not 0, so this step moves by "
-             "their sum. Call optimizer.zero_grad() before each loss.backward(). If you add up "
-             "gradients on purpose (several small batches per step), set "
-             "optimizer.warn_accumulated_grads = False or "
-             "warnings.filterwarnings('ignore', category=autograd.ChainruleWarning).")
+        more = say(" and {n} more", KOREAN, n=len(hit) - 3) if len(hit) > 3 else ""
+        warn(say("{optimizer}.step(): the gradients of {hit} of {total} parameters ({named}{more}) "
+                 "were added up over more than one backward() call: the last backward() added to "
+                 "gradients that were not 0, so this step moves by their sum. Call "
+                 "optimizer.zero_grad() before each loss.backward(). If you add up gradients on "
+                 "purpose (several small batches per step), set "
+                 "optimizer.warn_accumulated_grads = False or "
+                 "warnings.filterwarnings('ignore', category=autograd.ChainruleWarning).", KOREAN,
+                 optimizer=type(self).__name__, hit=len(hit), total=len(self.params),
+                 named=", ".join(named), more=more))
 
     # -- saving ------------------------------------------------------------------
     def state_dict(self) -> dict:
