@@ -11,6 +11,9 @@ page stays small however many frames it has.
 ``backward_frames(root)`` returns a ``BackwardFrames``: a notebook shows it as a
 player (buttons, a slider, play), ``save_html(path)`` writes the same player as
 one self-contained page, nothing fetched, and ``frames[k]`` is frame k's SVG.
+A viewer that runs no script (a repository browser, a notebook that is not
+trusted) shows instead the picture stored beside the player: its first and
+last frames as one PNG, drawn by Graphviz, and a text saying how to play it.
 A network is played at the level its steps are read (``collapse=``): every
 node, one neuron per frame, or one layer per frame (see ``autograd.steps``).
 """
@@ -20,17 +23,53 @@ import hashlib
 import html
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
 from autograd.graph import (DONE_FILL, HIGHLIGHT_EDGE, HIGHLIGHT_FILL, MAX_NODES, PENDING_FILL,
-                            build_drawing, check_drawing_arguments)
+                            Drawing, GraphStyle, build_drawing, check_drawing_arguments,
+                            format_number, picture_class, png_base64)
+from autograd.language import say
 from autograd.learner_warnings import warn
 from autograd.notation import GraphView, safe_text
 from autograd.steps import AUTO, LEVELS, BackwardSteps, backward_steps
 from autograd.value import Value, require_value
 
 __all__ = ["backward_frames", "BackwardFrames"]
+
+# The player's texts under set_language('ko'), in docs/glossary.md's words.
+KOREAN = {
+    "backward pass of {name}": "{name}의 역전파",
+    "backward_frames: every node of {shown} Values is one frame of a picture too big to follow "
+    "(max_nodes={max_nodes}); {fix}":
+        "backward_frames: Value {shown}개의 노드 하나하나가 프레임이 되면 따라가기에 너무 큰 "
+        "그림입니다 (max_nodes={max_nodes}); {fix}",
+    "pass collapse='neuron' (or 'layer') for one frame per neuron (or layer)":
+        "collapse='neuron'(또는 'layer')을 주면 뉴런(또는 층)마다 프레임 하나가 됩니다",
+    "play a smaller part of it (the loss of one sample, say)":
+        "더 작은 부분을 재생하세요 (예: 샘플 하나의 손실)",
+    "\u25c0 prev": "\u25c0 이전",
+    "\u25b6 play": "\u25b6 재생",
+    "\u23f8 pause": "\u23f8 일시 정지",
+    "next \u25b6": "다음 \u25b6",
+    "previous frame": "이전 프레임",
+    "next frame": "다음 프레임",
+    "play": "재생",
+    "frame": "프레임",
+    "frame {k} of {n}: {caption}": "프레임 {k}/{n}: {caption}",
+    "{title}: {n} frames (the first and the last shown as a picture). To play them, run this "
+    "cell in Jupyter (or trust the notebook), or save_html('backward.html') and open that page "
+    "in a browser.":
+        "{title}: 프레임 {n}개 (첫 프레임과 마지막 프레임을 그림으로 보입니다). 재생하려면 "
+        "Jupyter에서 이 셀을 실행하거나 (또는 노트북을 신뢰하거나), save_html('backward.html')로 "
+        "저장한 페이지를 브라우저에서 여세요.",
+    "{title}: 1 frame (shown as a picture). To play it, run this cell in Jupyter (or trust the "
+    "notebook), or save_html('backward.html') and open that page in a browser.":
+        "{title}: 프레임 1개 (그림으로 보입니다). 재생하려면 Jupyter에서 이 셀을 실행하거나 "
+        "(또는 노트북을 신뢰하거나), save_html('backward.html')로 저장한 페이지를 브라우저에서 "
+        "여세요.",
+}
 
 
 def backward_frames(root: Value | BackwardSteps, *, fmt: str | None = None, rankdir: str = "LR",
@@ -75,10 +114,12 @@ def backward_frames(root: Value | BackwardSteps, *, fmt: str | None = None, rank
     fmt = fmt or steps.fmt
     shown = sum(1 for v in steps.view.drawn if steps.view.roles.get(v) != "target")
     if steps.level is None and shown > max_nodes:
-        fix = ("pass collapse='neuron' (or 'layer') for one frame per neuron (or layer)"
-               if steps.view.neurons else "play a smaller part of it (the loss of one sample, say)")
-        warn(f"backward_frames: every node of {shown} Values is one frame of a picture too big to "
-             f"follow (max_nodes={max_nodes}); {fix}")
+        fix = say("pass collapse='neuron' (or 'layer') for one frame per neuron (or layer)"
+                  if steps.view.neurons else
+                  "play a smaller part of it (the loss of one sample, say)", KOREAN)
+        warn(say("backward_frames: every node of {shown} Values is one frame of a picture too big "
+                 "to follow (max_nodes={max_nodes}); {fix}", KOREAN, shown=shown,
+                 max_nodes=max_nodes, fix=fix))
     return _frames(steps, fmt, rankdir, edge_labels)
 
 
@@ -116,9 +157,61 @@ def _frames(steps: BackwardSteps, fmt: str, rankdir: str, edge_labels: bool) -> 
     items = {ref: [*drawing.cells[ref], drawing.grad_text[ref], finished[ref]]
              for ref in finished if ref in drawing.grad_text}
     svg = _inline_svg(drawing.dot.pipe(format="svg").decode("utf-8"))
-    title = f"backward pass of {steps.name(root)}" + (f" ({steps.note})" if steps.note else "")
+    title = say("backward pass of {name}", KOREAN, name=steps.name(root)) + (f" ({steps.note})" if steps.note else "")
+    stills = []
+    for k in sorted({0, len(frames) - 1}):
+        style = _frame_style(drawing, finished, frames[k], k, fmt)
+        stills.append(build_drawing(root, steps.order, view=view, grads=True,
+                                    edge_labels=edge_labels, fmt=fmt, rankdir=rankdir,
+                                    collapse=steps.level, fused=True, style=style,
+                                    ids=prefix).dot.source)
     return BackwardFrames(svg, {"prefix": prefix, "items": items, "frames": frames,
-                                "midpoints": _midpoints(svg, prefix)}, title=title)
+                                "midpoints": _midpoints(svg, prefix)}, title=title,
+                          stills=stills)
+
+
+def _frame_style(drawing: Drawing, finished: dict, frame: dict, k: int, fmt: str) -> GraphStyle:
+    """Frame ``k`` as a style for Graphviz (what the player's script does to the SVG): rows
+    done before it green, its own rows orange-red, the rest white with ``grad ?``."""
+    style = GraphStyle()
+    state = {v: finished.get(ref) for v, ref in drawing.item.items()}
+    for v, done in state.items():
+        if done is not None:
+            style.fill[v] = DONE_FILL if done < k else HIGHLIGHT_FILL if done == k else PENDING_FILL
+            if done == k:
+                style.emphasis.add(v)
+    style.grad_text = lambda v: (format_number(v.grad, fmt)
+                                 if state.get(v) is None or state[v] <= k else "?")
+    labels = dict(frame["edges"])
+    for key, edge_ids in drawing.edges.items():
+        carried = [labels[e] for e in edge_ids if e in labels]
+        if carried:
+            style.edge_color[key] = HIGHLIGHT_EDGE
+            if carried[0]:
+                style.edge_text[key] = carried[0]
+    return style
+
+
+def _side_by_side(sources: list[str], titles: list[str]) -> bytes:
+    """One PNG of several Graphviz drawings, one above the other, each under its title."""
+    picture = picture_class()
+    with tempfile.TemporaryDirectory(prefix="chainrule-frames-") as scratch:
+        rows = []
+        for k, (source, title) in enumerate(zip(sources, titles)):
+            path = Path(scratch) / f"frame{k}.png"
+            path.write_bytes(_pipe_source(source))
+            rows.append(f'<TR><TD ALIGN="LEFT"><B>{html.escape(title)}</B></TD></TR>'
+                        f'<TR><TD><IMG SRC="{html.escape(str(path))}"/></TD></TR>')
+        sheet = picture("frames")
+        sheet.node("frames", shape="plaintext", fontname="Helvetica", fontsize="12",
+                   label=f'<<TABLE BORDER="0" CELLSPACING="6">{"".join(rows)}</TABLE>>')
+        return sheet.pipe(format="png")
+
+
+def _pipe_source(source: str) -> bytes:
+    import graphviz  # only drawing needs it
+
+    return graphviz.Source(source).pipe(format="png")
 
 
 def _inline_svg(svg: str) -> str:
@@ -148,6 +241,17 @@ def _midpoints(svg: str, prefix: str) -> dict:
     return out
 
 
+_IN_PAGE = ("(document.currentScript && document.currentScript.closest('.chainrule-frames'))"
+            " || document.getElementById('PLAYER_ID')")
+# As a notebook output of its own (application/javascript), the player is built inside
+# `element`, the output's node (a jQuery object in classic Jupyter).  A notebook that is not
+# trusted runs no script: it shows the PNG stored beside it instead.
+_IN_OUTPUT = """(function (host) {
+  host.innerHTML = MARKUP;
+  (PLAYER)(host.querySelector('.chainrule-frames'));
+})((typeof element !== 'undefined' && element.jquery) ? element[0] : element);
+"""
+
 _PLAYER_CSS = """
 .chainrule-frames { font-family: Helvetica, Arial, sans-serif; font-size: 14px; }
 .chainrule-frames .crf-controls { display: flex; gap: 6px; align-items: center; margin: 4px 0; }
@@ -157,15 +261,14 @@ _PLAYER_CSS = """
 .chainrule-frames svg { max-width: 100%; height: auto; }
 """
 
-# The script finds its own player through document.currentScript, so several players can
-# share a page; where a notebook runs scripts out of place (jQuery's .html()), it falls back
-# to the player's id, a hash of its frames: the same frames give the same bytes.  Each frame
-# is applied to the one drawing: every row's colour and grad text, the coloured edges and
-# their labels, the caption -- the same rules as BackwardFrames.svg(k) in Python.
+# The player is one function of its root element.  Inside a page, the script finds its own
+# player through document.currentScript, so several players can share a page; where a
+# notebook runs scripts out of place (jQuery's .html()), it falls back to the player's id, a
+# hash of its frames: the same frames give the same bytes.  Each frame is applied to the one
+# drawing: every row's colour and grad text, the coloured edges and their labels, the
+# caption -- the same rules as BackwardFrames.svg(k) in Python.
 _PLAYER_JS = """
-(function () {
-  var me = document.currentScript;
-  var root = (me && me.closest('.chainrule-frames')) || document.getElementById('PLAYER_ID');
+function (root) {
   if (!root) { return; }
   var data = JSON.parse(root.getAttribute('data-frames'));
   var frames = data.frames, n = frames.length;
@@ -242,11 +345,11 @@ _PLAYER_JS = """
   }
   function stop() {
     if (timer !== null) { clearInterval(timer); timer = null; }
-    play.textContent = '\\u25b6 play';
+    play.textContent = PLAY_TEXT;
   }
   function start() {
     if (current >= n - 1) { show(0); }
-    play.textContent = '\\u23f8 pause';
+    play.textContent = PAUSE_TEXT;
     timer = setInterval(function () {
       if (current >= n - 1) { stop(); } else { show(current + 1); }
     }, DELAY);
@@ -256,7 +359,7 @@ _PLAYER_JS = """
   play.addEventListener('click', function () { if (timer === null) { start(); } else { stop(); } });
   slider.addEventListener('input', function () { stop(); show(parseInt(slider.value, 10)); });
   show(0);
-})();
+}
 """.replace("HIGHLIGHT_EDGE", HIGHLIGHT_EDGE).replace("HIGHLIGHT_FILL", HIGHLIGHT_FILL) \
     .replace("DONE_FILL", DONE_FILL).replace("PENDING_FILL", PENDING_FILL)
 
@@ -265,22 +368,28 @@ class BackwardFrames(Sequence[str]):
     """The backward pass as frames over one drawing: ``frames[k]`` is frame k's SVG.
 
     ``svg_base`` is the drawing (drawn once), ``data`` what each frame changes in
-    it.  In a notebook it shows as a player (buttons, a slider, play);
+    it.  In a notebook it shows as a player (buttons, a slider, play), with a PNG
+    of its first and last frames beside it for viewers that run no script;
     ``save_html(path)`` writes the same player as one self-contained HTML file.
+    ``stills``: the DOT sources of the first and last frames (what the PNG shows).
 
     >>> x = Value(2.0, label='x'); y = x * x; y.label = 'y'
     >>> frames = backward_frames(y)
-    >>> len(frames), frames[0].count('grad ?'), 'crf-slider' in frames._repr_html_()
+    >>> len(frames), frames[0].count('grad ?'), 'crf-slider' in frames.player_html()
     (2, 1, True)
+    >>> sorted(frames._repr_mimebundle_())
+    ['application/javascript', 'image/png', 'text/plain']
     """
 
-    def __init__(self, svg: str, data: dict, title: str = "backward pass", delay_ms: int = 1200):
+    def __init__(self, svg: str, data: dict, title: str = "backward pass", delay_ms: int = 1200,
+                 stills: Sequence[str] = ()):
         if not data.get("frames"):
             raise ValueError("BackwardFrames: needs at least one frame")
         self.svg_base = svg
         self.data = data
         self.title = safe_text(title, 400)
         self.delay_ms = int(delay_ms)
+        self.stills = list(stills)
 
     @property
     def captions(self) -> list[str]:
@@ -376,32 +485,101 @@ class BackwardFrames(Sequence[str]):
         return re.sub(r'<g id="(' + re.escape(prefix) + r'e\d+)" class="edge">(.*?)</g>', edge, svg,
                       flags=re.S)
 
-    def _repr_html_(self) -> str:
+    def still_png(self) -> bytes | None:
+        """The first and the last frame as one PNG, one above the other (None without
+        ``stills``): what a viewer that runs no script shows.
+
+        >>> x = Value(2.0, label='x'); frames = backward_frames(x * 3)
+        >>> frames.still_png()[:4]
+        b'\\x89PNG'
+        """
+        if not self.stills:
+            return None
+        n = len(self)
+        titles = [say("frame {k} of {n}: {caption}", KOREAN, k=k + 1, n=n,
+                      caption=self.captions[k].splitlines()[0]) for k in sorted({0, n - 1})]
+        return _side_by_side(self.stills, titles)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict:
+        """The player as a notebook output: its script (``application/javascript``, run where
+        the notebook is trusted), the PNG of its first and last frames (everywhere else) and
+        a text saying how many frames there are and how to play them."""
+        n = len(self)
+        bundle = {
+            "application/javascript": lambda: self.player_script(),
+            "image/png": lambda: png_base64(self.still_png()) if self.stills else None,
+            "text/plain": lambda: say(
+                "{title}: {n} frames (the first and the last shown as a picture). To play them, "
+                "run this cell in Jupyter (or trust the notebook), or save_html('backward.html') "
+                "and open that page in a browser." if n > 1 else
+                "{title}: 1 frame (shown as a picture). To play it, run this cell in Jupyter (or "
+                "trust the notebook), or save_html('backward.html') and open that page in a "
+                "browser.", KOREAN, title=self.title, n=n),
+        }
+        wanted = [m for m in bundle if (include is None or m in include)
+                  and not (exclude and m in exclude)]
+        return {m: data for m in wanted if (data := bundle[m]()) is not None}
+
+    def player_script(self) -> str:
+        """The player as a script that builds it inside a notebook output's ``element``.
+
+        >>> x = Value(2.0, label='x'); frames = backward_frames(x * 3)
+        >>> 'host.innerHTML' in frames.player_script()
+        True
+        """
+        markup, player = self._player()
+        return (_IN_OUTPUT.replace("PLAYER", player)  # the player holds no 'MARKUP'
+                .replace("MARKUP", json.dumps(markup, ensure_ascii=False).replace("</", "<\\/")))
+
+    def player_html(self) -> str:
+        """The player as HTML: its drawing, buttons, slider and caption, and its script inline.
+
+        >>> x = Value(2.0, label='x'); frames = backward_frames(x * 3)
+        >>> frames.player_html().startswith('<div class="chainrule-frames"')
+        True
+        """
+        markup, player = self._player()
+        root = _IN_PAGE.replace("PLAYER_ID", self._player_id())
+        return f"{markup[:-len('</div>')]}<script>({player})({root});</script></div>"
+
+    def _player_id(self) -> str:
+        payload = json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
+        digest = hashlib.sha256((self.svg_base + payload).encode("utf-8", "replace")).hexdigest()[:12]
+        return f"chainrule-frames-{digest}"
+
+    def _player(self) -> tuple[str, str]:
+        """The player's markup (no script) and its script, a function of its root element."""
         esc = html.escape
         n = len(self)
         payload = json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
-        digest = hashlib.sha256((self.svg_base + payload).encode("utf-8", "replace")).hexdigest()[:12]
-        player_id = f"chainrule-frames-{digest}"
+        player_id = self._player_id()
+        words = {"prev": say("\u25c0 prev", KOREAN), "play": say("\u25b6 play", KOREAN),
+                 "next": say("next \u25b6", KOREAN), "prev_title": say("previous frame", KOREAN),
+                 "play_title": say("play", KOREAN), "next_title": say("next frame", KOREAN),
+                 "frame": say("frame", KOREAN)}
+        w = {key: esc(text) for key, text in words.items()}
         controls = (
             '<div class="crf-controls">'
-            '<button type="button" class="crf-prev" title="previous frame">\u25c0 prev</button>'
-            '<button type="button" class="crf-play" title="play">\u25b6 play</button>'
-            '<button type="button" class="crf-next" title="next frame">next \u25b6</button>'
+            f'<button type="button" class="crf-prev" title="{w["prev_title"]}">{w["prev"]}</button>'
+            f'<button type="button" class="crf-play" title="{w["play_title"]}">{w["play"]}</button>'
+            f'<button type="button" class="crf-next" title="{w["next_title"]}">{w["next"]}</button>'
             f'<input type="range" class="crf-slider" min="0" max="{n - 1}" step="1" value="0" '
-            'aria-label="frame">'
+            f'aria-label="{w["frame"]}">'
             f'<span class="crf-counter">1 / {n}</span></div>')
-        script = _PLAYER_JS.replace("DELAY", str(self.delay_ms)).replace("PLAYER_ID", player_id)
-        # Without scripts (a notebook viewer) the page shows frame 1, as the counter says.
+        script = (_PLAYER_JS.replace("DELAY", str(self.delay_ms))
+                  .replace("PLAY_TEXT", json.dumps(say("\u25b6 play", KOREAN)))
+                  .replace("PAUSE_TEXT", json.dumps(say("\u23f8 pause", KOREAN))).strip())
+        # Without scripts the page shows frame 1, as the counter says.
         return (f'<div class="chainrule-frames" id="{player_id}" data-frames="{esc(payload)}">'
                 f"<style>{_PLAYER_CSS}</style>{controls}"
                 f'<div class="crf-caption">{esc(self.captions[0])}</div>'
-                f'<div class="crf-picture">{self.svg(0)}</div><script>{script}</script></div>')
+                f'<div class="crf-picture">{self.svg(0)}</div></div>'), script
 
     def to_html(self) -> str:
         """A whole HTML page holding the player: inline SVG, CSS and JavaScript, nothing fetched."""
         return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
                 f"<title>{html.escape(self.title)}</title></head>\n<body>\n"
-                f"<h3>{html.escape(self.title)}</h3>\n{self._repr_html_()}\n</body></html>\n")
+                f"<h3>{html.escape(self.title)}</h3>\n{self.player_html()}\n</body></html>\n")
 
     def save_html(self, path) -> Path:
         """Write ``to_html()`` to ``path`` (a file a learner can open in any browser)."""

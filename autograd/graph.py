@@ -9,7 +9,9 @@ named as the notes name it.  A Value is a box (its name, ``data`` and
 from inputs to outputs, left to right.  A number the engine made into a leaf
 (the 1 in ``x - 1``) is written inside the operation that uses it.
 
-``draw_graph`` returns a ``graphviz.Digraph``: a notebook shows it inline as SVG,
+``draw_graph`` returns a ``graphviz.Digraph`` (a ``GraphPicture``): a notebook shows
+it inline as SVG, and stores a PNG beside it, so that a repository browser or a
+notebook that is not trusted (which refuses SVG) shows the picture too;
 ``.render(path, format='svg')`` writes a file, ``.source`` is the DOT text.
 Bigger graphs stay readable: ``model=`` groups each neuron and layer in a
 labelled box; ``collapse='neuron'`` or ``'layer'`` draws one box per neuron (or
@@ -26,6 +28,8 @@ the numeric side, so operations made by hand are checked too.
 """
 from __future__ import annotations
 
+import base64
+import functools
 import html
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
@@ -33,6 +37,7 @@ from typing import Callable, Iterable, Sequence
 from autograd import ops
 from autograd.backward import topological_order
 from autograd.check import GraphCheck, check_graph as check_numbers, check_order
+from autograd.language import say
 from autograd.learner_warnings import warn, warn_if_never_backward
 from autograd.notation import (MAX_LABEL, GraphView, Notation, check_count, check_flag,
                                check_format, format_number, safe_text)
@@ -41,7 +46,8 @@ from autograd.value import Value, require_value
 __all__ = ["draw_graph", "render_graph", "build_drawing", "check_drawing_arguments", "Drawing", "GraphStyle", "too_big",
            "format_number", "check_graph", "draw_check", "CheckedGraph", "MAX_NODES",
            "MAX_DRAWABLE", "COLLAPSE", "HIGHLIGHT_FILL", "HIGHLIGHT_EDGE", "MISMATCH_FILL",
-           "MISMATCH_EDGE", "UNCHECKED_FILL", "DONE_FILL", "PENDING_FILL"]
+           "MISMATCH_EDGE", "UNCHECKED_FILL", "DONE_FILL", "PENDING_FILL", "ShownAnywhere",
+           "picture_class", "png_base64"]
 
 MAX_NODES = 300       # beyond this many Values a plain drawing is a wall of boxes
 MAX_DRAWABLE = 6000   # beyond this many drawn nodes Graphviz takes minutes (or never finishes)
@@ -64,6 +70,69 @@ MISMATCH_FILL = "#f4a6a6"
 MISMATCH_EDGE = "#c00000"
 UNCHECKED_FILL = "#d9d9d9"
 _FONT = "Helvetica"
+
+# The drawing's titles under set_language('ko'), in docs/glossary.md's words.
+KOREAN = {
+    "Layer {layer} ({n} neuron)": "층 {layer} (뉴런 {n}개)",
+    "Layer {layer} ({n} neurons)": "층 {layer} (뉴런 {n}개)",
+    "neuron {index}": "뉴런 {index}",
+    "input": "입력",
+    "input, sample {sample}": "입력, 샘플 {sample}",
+    ", sample {sample}": ", 샘플 {sample}",
+    "computation graph of {n} Value": "Value {n}개의 계산 그래프",
+    "computation graph of {n} Values": "Value {n}개의 계산 그래프",
+}
+
+
+def png_base64(png: bytes) -> str:
+    """PNG bytes as a notebook stores them: base64 text, one line.
+
+    >>> png_base64(b'PNG')
+    'UE5H'
+    """
+    return base64.b64encode(png).decode("ascii")
+
+
+class ShownAnywhere:
+    """What makes a Graphviz graph show wherever a notebook is opened.
+
+    JupyterLab draws SVG only in a trusted notebook, and a repository browser
+    shows what is stored; so the bundle a notebook stores carries the picture
+    twice: ``image/svg+xml`` (sharp, where it is allowed) and ``image/png``
+    (everywhere), and a ``text/plain`` that says what the picture is, instead
+    of ``<graphviz.graphs.Digraph at 0x...>``.  Mixed into ``graphviz.Digraph``
+    by ``picture_class()``; ``description`` is the text.
+    """
+
+    description = "a computation graph drawn by chainrule"
+
+    def __repr__(self) -> str:
+        return f"<{self.description}: a picture (SVG and PNG); .source is its DOT text>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict:
+        bundle = {"image/svg+xml": lambda: self.pipe(format="svg", encoding="utf-8"),
+                  "image/png": lambda: png_base64(self.pipe(format="png")),
+                  "text/plain": lambda: repr(self)}
+        wanted = [m for m in bundle if (include is None or m in include)
+                  and not (exclude and m in exclude)]
+        return {mime: bundle[mime]() for mime in wanted}
+
+
+@functools.cache
+def picture_class() -> type:
+    """``GraphPicture``: a ``graphviz.Digraph`` that is also ``ShownAnywhere`` (what every
+    drawing is made of; graphviz is imported only when the first drawing is made).
+
+    >>> x = Value(2.0, label='x'); y = x * x; y.backward()
+    >>> picture = draw_graph(y)
+    >>> isinstance(picture, picture_class()), sorted(picture._repr_mimebundle_())
+    (True, ['image/png', 'image/svg+xml', 'text/plain'])
+    >>> picture._repr_mimebundle_(include=['text/plain'])['text/plain'][:31]
+    '<computation graph of 2 Values:'
+    """
+    import graphviz
+
+    return type("GraphPicture", (ShownAnywhere, graphviz.Digraph), {"__module__": __name__})
 
 
 def too_big(n_values: int, max_nodes: int) -> bool:
@@ -374,7 +443,8 @@ def _boxes(view: GraphView, order: list[Value], collapse: str | None, clusters: 
         if layer != 0 and not xs:
             continue
         if collapse and xs and all(all(c in linear_nodes for c, _ in users[x]) for x in xs):
-            title = f"input, sample {sample}" if batch else "input"
+            title = (say("input, sample {sample}", KOREAN, sample=sample) if batch
+                     else say("input", KOREAN))
             add(_Box(f"x{len(boxes)}", [_Row(title, xs, set(xs), _GROUP_FILL, True)]))
         else:
             for x in xs:
@@ -386,15 +456,16 @@ def _boxes(view: GraphView, order: list[Value], collapse: str | None, clusters: 
             act = acts.pop() if len(acts) == 1 else "f"
             op = f"{act}(Σw·x+b)" if act else "Σw·x+b"
             members = {v for n in ns for v in (n.linear, n.activation) if v is not None}
-            title = _layer_title(view, layer) + (f", sample {sample}" if batch else "")
+            title = _layer_title(view, layer) + _sample_text(sample, batch)
             add(_Box(f"l{len(boxes)}", [_Row(f"{title}  {op}", [n.output for n in ns], members,
                                               _GROUP_FILL, True)]))
     elif collapse == "neuron":
         for (layer, sample), ns in view.layer_applications().items():
-            rows = [_Row(f"neuron {n.index}  {_operation_text(n)}", [n.output],
+            rows = [_Row(f"{say('neuron {index}', KOREAN, index=n.index)}  {_operation_text(n)}",
+                         [n.output],
                          {v for v in (n.linear, n.activation) if v is not None}, _GROUP_FILL, True)
                     for n in ns]
-            header = _layer_title(view, layer) + (f", sample {sample}" if batch else "")
+            header = _layer_title(view, layer) + _sample_text(sample, batch)
             add(_Box(f"l{len(boxes)}", rows, header=header))
     else:
         for (layer, index_), ns in _neurons_by_unit(view).items():
@@ -501,8 +572,6 @@ def build_drawing(root: Value, order: list[Value], *, view: GraphView, grads: bo
     >>> drawing.item[x], drawing.grad_text[drawing.item[x]]
     ('v0', 'grad 3')
     """
-    import graphviz  # only drawing needs it
-
     style = style if style is not None else GraphStyle()
     hidden = _hidden(view, collapse)
     for p in hidden:  # a hidden parameter that failed the check turns the row using it red
@@ -644,7 +713,10 @@ def build_drawing(root: Value, order: list[Value], *, view: GraphView, grads: bo
         raise ValueError(f"{where}: {len(statements):,} boxes and operations are more than Graphviz "
                          f"lays out in reasonable time (MAX_DRAWABLE = {MAX_DRAWABLE:,}); {fix}"
                          "or draw a smaller part of the graph (the loss of one sample, say)")
-    dot = graphviz.Digraph("computation_graph")
+    dot = picture_class()("computation_graph")
+    shown = sum(len(row.values) for box in boxes for row in box.rows)
+    dot.description = say("computation graph of {n} Value" if shown == 1 else
+                          "computation graph of {n} Values", KOREAN, n=shown)
     dot.attr(rankdir=rankdir, fontname=_FONT)
     dot.attr("node", fontname=_FONT, fontsize="11")
     dot.attr("edge", fontname=_FONT, arrowsize="0.7")
@@ -671,7 +743,12 @@ def _port(ref: str, side: str, rankdir: str) -> str:
 
 def _layer_title(view: GraphView, layer: int) -> str:
     n = view.layer_size(layer)
-    return f"Layer {layer} ({n} neuron{'s' if n != 1 else ''})"
+    return say("Layer {layer} ({n} neuron)" if n == 1 else "Layer {layer} ({n} neurons)", KOREAN,
+               layer=layer, n=n)
+
+
+def _sample_text(sample: int, batch: bool) -> str:
+    return say(", sample {sample}", KOREAN, sample=sample) if batch else ""
 
 
 def _ordering(view: GraphView, boxes: list[_Box], item) -> tuple[list, list]:
@@ -697,7 +774,7 @@ def _clusters(view: GraphView) -> dict:
     parameters, the owning module's name for any other parameter."""
     where: dict = {}
     for n in view.neurons:
-        path = (_layer_title(view, n.layer), f"neuron {n.index}")
+        path = (_layer_title(view, n.layer), say("neuron {index}", KOREAN, index=n.index))
         for v in (*n.weights, n.bias, n.linear, n.activation):
             if v is not None and v not in where and (v.parents or v in view.parameter_names
                                                      or v is n.linear):

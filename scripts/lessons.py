@@ -33,8 +33,9 @@ _MASKS = [
     (re.compile(r"\[\d\d:\d\d(?:<[\d:?]+)?,[^\]]*\]"), "[<progress>]"),           # tqdm's [00:01<00:00, ...]
     (re.compile(r"/tmp/[^\s'\"]+"), "<tmp>"),                                     # scratch paths
 ]
-# Pictures are compared by kind: their bytes may differ with library versions.
-_PICTURES = ("image/png", "image/svg+xml", "image/jpeg")
+# Pictures are compared by kind: their bytes may differ with library versions.  The frame
+# player's script counts as one: it carries its drawing's SVG (its text/plain says what it is).
+_PICTURES = ("image/png", "image/svg+xml", "image/jpeg", "application/javascript")
 _WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
@@ -102,6 +103,35 @@ def cell_outputs(notebook) -> list[list[tuple]]:
             for cell in notebook.cells if cell.cell_type == "code"]
 
 
+def stale(executed, stored, name: str = "the lesson") -> str:
+    """What is stale in ``stored``'s outputs compared with a fresh run (``executed``), with what
+    to do; '' when nothing is.
+
+    >>> import nbformat
+    >>> run = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('print(1)', outputs=[
+    ...     nbformat.v4.new_output('stream', name='stdout', text='1\\n')])])
+    >>> stale(run, run)
+    ''
+    >>> print(stale(run, nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('print(1)')])))
+    the lesson is stored without outputs: run `make lessons` to store them
+    """
+    now, then = cell_outputs(executed), cell_outputs(stored)
+    if any(now) and not any(then):
+        return f"{name} is stored without outputs: run `make lessons` to store them"
+    codes = [c.source for c in stored.cells if c.cell_type == "code"]
+    if len(now) != len(then):
+        return (f"{name} has {len(then)} code cells stored but ran {len(now)}: "
+                "run `make lessons`")
+    changed = [k for k, (a, b) in enumerate(zip(now, then)) if a != b]
+    if not changed:
+        return ""
+    k = changed[0]
+    first_line = codes[k].strip().splitlines()[0] if codes[k].strip() else ""
+    return (f"{name}: the stored outputs of {len(changed)} code cell(s) are stale (first: code "
+            f"cell {k + 1}, {first_line!r}: stored {then[k]!r:.300}, now {now[k]!r:.300}); "
+            "run `make lessons`")
+
+
 def execute(path: Path):
     """The lesson at ``path`` run top to bottom in a scratch folder; returns the notebook."""
     notebook = nbformat.read(path, as_version=4)
@@ -145,9 +175,10 @@ def store(path: Path, executed) -> bool:
 def main(paths: list[str]) -> int:
     chosen = [Path(p).resolve() for p in paths] or lessons()
     for path in chosen:
-        print(f"running {path.relative_to(ROOT)} ...", flush=True)
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"running {shown} ...", flush=True)
         if store(path, execute(path)):
-            print(f"  outputs updated", flush=True)
+            print("  outputs updated", flush=True)
     return 0
 
 

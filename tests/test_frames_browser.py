@@ -84,7 +84,7 @@ def test_player_works_when_a_notebook_runs_its_script_out_of_place(chromium_page
         const out = document.getElementById('output');
         out.innerHTML = html;
         out.querySelectorAll('script').forEach(s => (0, eval)(s.textContent));
-    }""", frames._repr_html_())
+    }""", frames.player_html())
     assert counter(page) == f"1 / {len(frames)}"
     page.click(".crf-next")
     assert counter(page) == f"2 / {len(frames)}"
@@ -121,4 +121,25 @@ def test_every_frame_of_a_16_16_network_is_reached_by_the_buttons_and_the_slider
         page.keyboard.press("ArrowRight")
         assert counter(page) == f"{k + 1} / {n}"
         assert page.text_content(".crf-caption") == frames.captions[k]
+    assert errors == []
+
+
+def test_player_builds_itself_inside_a_notebook_output(chromium_page):
+    # As a notebook output the player is a script run with `element`, the output's node
+    # (JupyterLab runs it only where the notebook is trusted; elsewhere its PNG shows).
+    x = Value(2.0, label="x")
+    y = x * x
+    y.label = "y"
+    frames = backward_frames(y)
+    bundle = frames._repr_mimebundle_()
+    assert f"{len(frames)} frames" in bundle["text/plain"] and "image/png" in bundle
+    page = chromium_page
+    errors = watch_errors(page)
+    page.set_content("<!DOCTYPE html><html><body><div id='output'></div></body></html>")
+    page.evaluate("code => { const element = document.getElementById('output'); eval(code); }",
+                  bundle["application/javascript"])
+    assert counter(page) == f"1 / {len(frames)}"
+    page.click(".crf-next")
+    assert counter(page) == f"2 / {len(frames)}"
+    assert grad_texts(page) == python_grad_texts(frames[1])
     assert errors == []

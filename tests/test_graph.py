@@ -10,7 +10,7 @@ import autograd
 import nn
 from autograd import Value
 from autograd.backward import topological_order
-from autograd.graph import HIGHLIGHT_FILL, draw_graph, too_big
+from autograd.graph import HIGHLIGHT_FILL, check_graph, draw_graph, too_big
 from autograd.notation import format_number
 from seed_example import seed_graph
 
@@ -327,3 +327,16 @@ def test_drawing_never_imports_nn():
             "x = Value(1.0); draw_graph((x * x).tanh()).pipe(format='svg'); "
             "assert 'nn' not in sys.modules, 'autograd.graph imported nn'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_shows_as_png_too_where_svg_is_refused():
+    # An untrusted notebook and a repository browser show the PNG; text/plain says what it is.
+    import base64
+
+    *_, z = seed_graph()
+    for picture in (draw_graph(z), check_graph(z).draw()):
+        bundle = picture._repr_mimebundle_()
+        assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+        assert bundle["text/plain"].startswith("<computation graph of")
+        assert "graphviz" not in bundle["text/plain"] and "0x" not in bundle["text/plain"]
+        assert picture.pipe(format="svg").startswith(b"<?xml") and "digraph" in picture.source

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # The modules that write for a learner through say(), each with its KOREAN dict.
 MODULES = ["autograd.notation", "autograd.steps", "autograd.explain", "autograd.check",
+           "autograd.graph", "autograd.frames",
            "nn.module", "nn.optim"]
 
 
