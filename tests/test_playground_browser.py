@@ -1,0 +1,89 @@
+"""nn.playground's widget in real JupyterLab, in a real browser: it trains, explains, and obeys.
+
+A small notebook calling ``playground()`` is run with Run > Run All Cells; the
+test then plays, watches the epoch counter advance and the training loss fall,
+pauses, picks a neuron and reads its gradient, and changes the learning rate and
+the data set through the controls, as a learner would.
+"""
+import re
+
+import nbformat
+
+NOTEBOOK = "playground.ipynb"
+SOURCE = "from nn.playground import playground\nw = playground(seed=0, refresh_seconds=0.3)\nw"
+TIMEOUT = 60_000   # ms: JupyterLab's first load and the kernel's start are the slow part
+
+
+def write_notebook(folder) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(SOURCE)]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                       "language": "python"}
+    nbformat.write(notebook, folder / NOTEBOOK)
+
+
+def epoch(page) -> int:
+    return int(re.search(r"epoch (\d+)", page.text_content(".crp-epoch")).group(1))
+
+
+def train_loss(page) -> float:
+    return float(re.search(r"train loss (\S+)", page.text_content(".crp-losses")).group(1))
+
+
+def test_playground_trains_and_explains_in_jupyterlab(jupyter_lab, chromium_page):
+    url, token, folder = jupyter_lab
+    write_notebook(folder)
+    page = chromium_page
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    # JupyterLab may still ask which kernel to start: the one the notebook names
+    select = page.locator(".jp-Dialog button:has-text('Select')")
+    try:
+        select.wait_for(timeout=3000)
+        select.click()
+    except Exception:   # no dialog: the kernel started by itself
+        pass
+    # the kernel must be ready before Run All, or the run waits in the queue unseen
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    page.wait_for_selector(".crp-epoch:has-text('epoch 0')")
+    assert "MLP(2 -> 8 -> 8 -> 1" in page.text_content(".crp-summary")
+
+    page.click(".crp-play")
+    page.wait_for_selector(".crp-play:has-text('pause')")
+    page.wait_for_function(
+        "() => /epoch ([1-9]|\\d\\d+)/.test(document.querySelector('.crp-epoch').textContent)")
+    first = train_loss(page)
+    start = epoch(page)
+    page.wait_for_function(
+        f"() => Number(document.querySelector('.crp-epoch').textContent.match(/\\d+/)[0]) >= {start + 20}")
+    page.click(".crp-play")                      # pause
+    page.wait_for_selector(".crp-play:has-text('play')")   # the thread has stopped
+    paused_at = epoch(page)
+    later = train_loss(page)
+    assert paused_at >= start + 20
+    assert later < first                          # the training loss fell
+    page.wait_for_timeout(1000)
+    assert epoch(page) == paused_at               # paused means paused
+
+    page.select_option(".crp-inspect select", "layers.0.neurons.3.b")
+    page.wait_for_selector(".crp-gradient")
+    gradient = page.text_content(".crp-gradient")
+    assert re.fullmatch(r"gradient dL/dlayers\.0\.neurons\.3\.b = -?[\d.]+(e[-+]\d+)?", gradient)
+    assert "chain rule" in page.text_content(".crp-inspection")
+    assert "neuron 3 of layer 0" in page.text_content(".crp-inspection")
+
+    lr = page.locator(".crp-lr input")
+    lr.fill("0.001")
+    lr.press("Enter")
+    page.wait_for_selector(".crp-summary:has-text('lr=0.001')")
+    assert epoch(page) == paused_at               # a new learning rate trains the same weights
+
+    page.select_option(".crp-dataset select", "circles")
+    page.wait_for_selector(".crp-summary:has-text('circles')")
+    assert epoch(page) == 0                       # new data: a new network
+    page.click(".crp-step")
+    page.wait_for_selector(".crp-epoch:has-text('epoch 1')")
