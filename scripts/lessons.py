@@ -14,6 +14,7 @@ the same way and fails when a stored output is stale.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "notebooks"
 TIMEOUT = 180  # seconds per cell
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 # What may differ between two runs of the same seeded lesson.
 _MASKS = [
@@ -32,6 +34,8 @@ _MASKS = [
     (re.compile(r"\d+(?:\.\d+)?\s?(?:ms|µs|us|s|it/s|s/it|min)\b"), "<time>"),    # timings
     (re.compile(r"\[\d\d:\d\d(?:<[\d:?]+)?,[^\]]*\]"), "[<progress>]"),           # tqdm's [00:01<00:00, ...]
     (re.compile(r"/tmp/[^\s'\"]+"), "<tmp>"),                                     # scratch paths
+    (re.compile(r"\b\d+(?:\.\d+)? times (faster|slower)\b"), r"<ratio> times \1"),   # ratios of times
+    (re.compile(r" +<time>"), " <time>"),                                        # padding before a time
 ]
 # Pictures are compared by kind: their bytes may differ with library versions.  The frame
 # player's script counts as one: it carries its drawing's SVG (its text/plain says what it is).
@@ -49,6 +53,8 @@ def mask(text: str) -> str:
 
     >>> mask('took 1.82 s at 0x7f3a2b4c5d60')
     'took <time> at 0x…'
+    >>> mask('PyTorch:   1.5 ms, 86 times faster')
+    'PyTorch: <time>, <ratio> times faster'
     """
     for pattern, placeholder in _MASKS:
         text = pattern.sub(placeholder, text)
@@ -135,11 +141,20 @@ def stale(executed, stored, name: str = "the lesson") -> str:
 def execute(path: Path):
     """The lesson at ``path`` run top to bottom in a scratch folder; returns the notebook."""
     notebook = nbformat.read(path, as_version=4)
-    with tempfile.TemporaryDirectory(prefix="chainrule-lesson-") as scratch:
-        client = NotebookClient(notebook, timeout=TIMEOUT, kernel_name="python3",
-                                store_widget_state=False,
-                                resources={"metadata": {"path": scratch}})
-        client.execute()
+    # The kernel draws figures inline, as in JupyterLab, whatever backend the caller set
+    # for itself (the tests set Agg, which would leave the figures out of the outputs).
+    backend, os.environ["MPLBACKEND"] = os.environ.get("MPLBACKEND"), INLINE_BACKEND
+    try:
+        with tempfile.TemporaryDirectory(prefix="chainrule-lesson-") as scratch:
+            client = NotebookClient(notebook, timeout=TIMEOUT, kernel_name="python3",
+                                    store_widget_state=False,
+                                    resources={"metadata": {"path": scratch}})
+            client.execute()
+    finally:
+        if backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = backend
     return notebook
 
 

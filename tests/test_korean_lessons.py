@@ -15,7 +15,7 @@ LESSONS = Path(__file__).parent.parent / "notebooks"
 KOREAN = sorted((LESSONS / "ko").glob("*.ipynb"))
 ENGLISH = sorted(LESSONS.glob("*.ipynb"))
 # English lessons whose Korean twin is still to be written (this list only shrinks).
-NOT_YET_IN_KOREAN: set[str] = {"16_playground.ipynb"}
+NOT_YET_IN_KOREAN: set[str] = set()
 # The one code cell a Korean lesson may have that its twin has not: choosing the language.
 LANGUAGE_CELL = re.compile(r"(import \w+\n)?\w+\.set_language\(['\"]ko['\"]\)\n?")
 
