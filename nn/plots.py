@@ -135,6 +135,8 @@ def _colors() -> list:
 
 
 def _activation_function(activation: ActivationLike) -> tuple[str, Callable[[Value], Value]]:
+    if _is_labelled(activation):
+        return str(activation[0]), _activation_function(activation[1])[1]
     if isinstance(activation, str):
         record = ACTIVATIONS.get(activation)
         if record is None:
@@ -143,8 +145,52 @@ def _activation_function(activation: ActivationLike) -> tuple[str, Callable[[Val
         return activation, record.function
     if callable(activation):
         return str(getattr(activation, "__name__", "f")), activation
-    raise TypeError(f"plot_activation: an activation is a name or a function of a Value, "
-                    f"got {type(activation).__name__} {brief(activation)}")
+    raise TypeError(f"plot_activation: an activation is a name, a function of a Value or a pair "
+                    f"(label, function), got {type(activation).__name__} {brief(activation)}")
+
+
+def _is_labelled(activation: Any) -> bool:
+    """Is it a pair (label, activation), such as ('Leaky ReLU 0.1', lambda v: v.leaky_relu(0.1))?"""
+    return (isinstance(activation, tuple) and len(activation) == 2 and isinstance(activation[0], str)
+            and (isinstance(activation[1], str) or callable(activation[1])))
+
+
+def _break_at_jumps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y with a NaN between two points where y jumps, so the line is not joined there.
+
+    A step of y is a jump when it is a visible part (5%) of the curve's height and ten
+    times the steps two points away on either side: a smooth curve's steps change slowly.
+    The NaN gets the x halfway between, so every x stays a number.
+
+    >>> _break_at_jumps(np.array([-1.0, 0.0, 1.0, 2.0]), np.array([0.0, 0.0, 1.0, 1.0]))[1].tolist()
+    [0.0, 0.0, nan, 1.0, 1.0]
+    """
+    steps = np.abs(np.diff(y))
+    height = float(np.ptp(y)) if y.size else 0.0
+    jumps = []
+    for i, step in enumerate(steps):
+        nearby = [steps[j] for j in (i - 2, i + 2) if 0 <= j < len(steps)]
+        if step > 0.05 * height and all(step > 10 * other for other in nearby):
+            jumps.append(i)
+    if not jumps:
+        return x, y
+    where = np.array(jumps) + 1
+    return (np.insert(x, where, (x[where - 1] + x[where]) / 2), np.insert(y, where, np.nan))
+
+
+#: One line style per curve, so curves that lie on top of each other stay apart: the
+#: first is drawn widest and lowest, each later one narrower and on top of it.
+LINE_STYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3))]
+
+
+#: The marker at the end of each optimizer path, one shape per path.
+END_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "h"]
+
+
+def _line_style(i: int, count: int) -> dict:
+    """Style of curve i of count: its own dash pattern, width shrinking from 3.5 to 1.5."""
+    width = 3.5 - 2.0 * i / (count - 1) if count > 1 else 2.0
+    return {"linestyle": LINE_STYLES[i % len(LINE_STYLES)], "linewidth": width, "zorder": 2 + i}
 
 
 def activation_curve(activation: ActivationLike, x: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -203,17 +249,27 @@ def plot_activation(name_or_names: ActivationLike | Sequence[ActivationLike],
     through a few such layers it vanishes (which activations saturate is read from
     ``nn.activations.ACTIVATIONS``).  ``saturation_threshold=None`` turns the
     shading off.  Names: identity, sigmoid, tanh, relu, leaky_relu, elu, softplus,
-    or any function of a Value (``lambda v: v.leaky_relu(0.2)``).
+    or any function of a Value (``lambda v: v.leaky_relu(0.2)``), labelled by its
+    ``__name__``; to give it a readable label, pass the pair ``(label, function)``.
+
+    Each curve has its own colour and dash pattern, the first widest and underneath,
+    so a curve lying on another (ReLU under Leaky ReLU for x > 0) still shows.  Where
+    a derivative jumps (ReLU's at 0) the line is broken, not joined by a vertical line:
+    at the jump the derivative has no value in between.
 
     >>> fig = plot_activation(['sigmoid', 'tanh'])
     >>> len(fig.axes), [text.get_text() for text in fig.legends[0].get_texts()]
     (2, ['sigmoid', 'tanh'])
+    >>> fig = plot_activation(['relu', ('Leaky ReLU, slope 0.1', lambda v: v.leaky_relu(0.1))])
+    >>> [text.get_text() for text in fig.legends[0].get_texts()]
+    ['relu', 'Leaky ReLU, slope 0.1']
     """
     where = "plot_activation"
-    single = isinstance(name_or_names, str) or callable(name_or_names)
+    single = (isinstance(name_or_names, str) or callable(name_or_names)
+              or _is_labelled(name_or_names))
     if not single and not isinstance(name_or_names, (list, tuple)):
-        raise TypeError(f"{where}: expected an activation (a name or a function of a Value) or a "
-                        f"list of them, got {type(name_or_names).__name__} {brief(name_or_names)}")
+        raise TypeError(f"{where}: expected an activation (a name, a function of a Value or a pair "
+                        f"(label, function)) or a list of them, got {type(name_or_names).__name__} {brief(name_or_names)}")
     names = [name_or_names] if single else list(name_or_names)
     if not names:
         raise ValueError("plot_activation: give at least one activation")
@@ -231,9 +287,10 @@ def plot_activation(name_or_names: ActivationLike | Sequence[ActivationLike],
         label = _text(_activation_function(activation)[0], legend=True)
         values, slopes = activation_curve(activation, x)
         color = colors[i % len(colors)]
-        ax_f.plot(x, values, color=color, label=label)
-        ax_d.plot(x, slopes, color=color, label=label)
-        record = activation_record(activation)   # None for a function of the learner's own
+        style = _line_style(i, len(names))
+        ax_f.plot(x, values, color=color, label=label, **style)
+        ax_d.plot(*_break_at_jumps(x, slopes), color=color, label=label, **style)
+        record = activation_record(activation[1] if _is_labelled(activation) else activation)   # None for a function of the learner's own
         if saturation_threshold is not None and record is not None and record.saturating:
             shaded.append((label, color, slopes < saturation_threshold))
 
@@ -590,8 +647,10 @@ def plot_optimizer_paths(loss_fn: Callable[[Value, Value], Value],
     ``fig.paths`` (name -> array of shape (steps + 1, 2)) so a lesson can check them.
     The contours are ``loss_fn`` evaluated on a ``resolution`` x ``resolution`` grid;
     the ranges default to the box around the start and every path that ends lower
-    than it began (a climbing path is still drawn, and may leave the picture).  ``minimum`` marks a known
-    minimum with a star (e.g. (1, 1) for the Rosenbrock function).
+    than it began (a climbing path is still drawn, and may leave the picture).  ``minimum``
+    marks a known minimum with a star (e.g. (1, 1) for the Rosenbrock function).  Each
+    path has its own colour, dash pattern and end marker; the longest lies widest and
+    underneath, so a short path or one sharing a valley floor with others still shows.
 
     >>> from nn.optim import SGD
     >>> fig = plot_optimizer_paths(lambda x, y: x**2 + 10 * y**2,
@@ -643,12 +702,18 @@ def plot_optimizer_paths(loss_fn: Callable[[Value, Value], Value],
         ax.contourf(gx, gy, z, levels=[finite.min(), *levels], cmap="Blues", alpha=0.6)
         ax.contour(gx, gy, z, levels=levels, colors="gray", linewidths=0.5, alpha=0.8)
     colors = _colors()
+    # Paths often share a stretch (the floor of a valley).  The longest is drawn first,
+    # widest and underneath, each shorter one narrower and on top, each with its own
+    # dash pattern and a marker of its own shape where it ends: every path shows.
+    lengths = {name: float(np.hypot(*np.diff(path, axis=0).T).sum()) for name, path in paths.items()}
+    rank = {name: r for r, name in enumerate(sorted(paths, key=lambda n: -lengths[n]))}
     for i, (name, path) in enumerate(paths.items()):
         diverged = len(path) < steps + 1
         label = _text(name, legend=True)
         label = f"{label} (diverged after {len(path) - 1} steps)" if diverged else label
-        ax.plot(path[:, 0], path[:, 1], marker=".", markersize=3, linewidth=1.5,
-                color=colors[i % len(colors)], label=label)
+        ax.plot(path[:, 0], path[:, 1], color=colors[i % len(colors)], label=label,
+                marker=END_MARKERS[i % len(END_MARKERS)], markevery=[len(path) - 1],
+                markersize=9, markeredgecolor="black", **_line_style(rank[name], len(paths)))
     ax.plot([start[0]], [start[1]], marker="o", color="black", linestyle="", label="start")
     if minimum is not None:
         ax.plot([minimum[0]], [minimum[1]], marker="*", markersize=14, color="gold",

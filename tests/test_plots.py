@@ -81,13 +81,49 @@ def test_sigmoid_derivative_line_is_a_quarter_at_zero():
 def test_relu_derivative_line_is_a_step_from_zero_to_one():
     fig = plot_activation("relu")
     xs, slope = line(fig.axes[1], "relu")
-    assert np.all(slope[xs < 0] == 0.0) and np.all(slope[xs > 0] == 1.0)
+    drawn = np.isfinite(slope)  # the one gap is at the jump
+    assert np.all(slope[drawn & (xs < 0)] == 0.0) and np.all(slope[drawn & (xs > 0)] == 1.0)
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu"])
+def test_a_jump_in_the_derivative_leaves_a_gap_not_a_vertical_line(name):
+    xs, slope = line(plot_activation(name, x_range=(-2, 2), num=41).axes[1], name)
+    [gap] = np.flatnonzero(np.isnan(slope))
+    assert xs[gap - 1] <= 0.0 < xs[gap + 1] and np.all(np.isfinite(xs))
+    assert abs(slope[gap + 1] - slope[gap - 1]) > 0.9   # the jump itself is not drawn
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "elu", "softplus", "identity"])
+def test_a_continuous_derivative_is_one_unbroken_line(name):
+    _, slope = line(plot_activation(name, num=31).axes[1], name)
+    assert np.all(np.isfinite(slope))
+
+
+def test_a_custom_function_gets_its_label_from_a_label_function_pair():
+    fig = plot_activation(["relu", ("Leaky ReLU, slope 0.1", lambda v: v.leaky_relu(0.1))])
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["relu", "Leaky ReLU, slope 0.1"]
+    xs, f = line(fig.axes[0], "Leaky ReLU, slope 0.1")
+    assert f[xs < 0] == pytest.approx(0.1 * xs[xs < 0])
+    one = plot_activation(("double", lambda v: v * 2))   # a single pair is one activation
+    assert [t.get_text() for t in one.legends[0].get_texts()] == ["double"]
+
+
+def test_every_activation_curve_has_its_own_style_and_the_first_lies_widest_underneath():
+    names = ["relu", "leaky_relu", "elu", "softplus"]
+    for ax in plot_activation(names).axes:
+        lines = [line for line in ax.get_lines() if line.get_label() in names]
+        styles = [(ln.get_color(), ln.get_linestyle()) for ln in lines]
+        assert len(set(styles)) == len(names)
+        widths = [ln.get_linewidth() for ln in lines]
+        assert widths == sorted(widths, reverse=True) and widths[0] > widths[-1]
+        assert [ln.get_zorder() for ln in lines] == sorted(ln.get_zorder() for ln in lines)
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "elu", "softplus", "leaky_relu", "identity"])
 def test_derivative_line_matches_central_difference_of_function_line(name):
     xs, f = line(plot_activation(name).axes[0], name)
     _, slope = line(plot_activation(name).axes[1], name)
+    slope = slope[np.isfinite(slope)]  # leave out the gap at a jump: one slope per x again
     h = xs[1] - xs[0]
     central = (f[2:] - f[:-2]) / (2 * h)
     smooth = np.abs(xs[1:-1]) > 2 * h  # leave out the kinks at 0
@@ -279,6 +315,22 @@ def test_optimizer_path_figure_draws_contours_and_every_path(tmp_path):
         xs, ys = line(ax, name)
         assert np.allclose(np.column_stack([xs, ys]), path)
     assert_saves_png(fig, tmp_path / "paths.png")
+
+
+def test_every_optimizer_path_has_its_own_style_and_end_marker_and_short_ones_lie_on_top():
+    optimizers = {name: (lambda lr: lambda p: GD(p, lr))(lr)
+                  for name, lr in [("a", 0.002), ("b", 0.01), ("c", 0.02), ("d", 0.04)]}
+    fig = plot_optimizer_paths(elongated_bowl, optimizers, (2.0, 1.0), steps=10, resolution=10)
+    [ax] = fig.axes
+    lines = {ln.get_label(): ln for ln in ax.get_lines() if ln.get_label() in optimizers}
+    assert len({(ln.get_color(), ln.get_linestyle(), ln.get_marker()) for ln in lines.values()}) == 4
+    for name, ln in lines.items():   # the marker sits on the last point only
+        assert ln.get_markevery() == [len(fig.paths[name]) - 1]
+    travelled = {name: np.hypot(*np.diff(path, axis=0).T).sum() for name, path in fig.paths.items()}
+    by_length = sorted(lines, key=lambda name: -travelled[name])   # longest first
+    assert [lines[n].get_linewidth() for n in by_length] == sorted(
+        (ln.get_linewidth() for ln in lines.values()), reverse=True)
+    assert [lines[n].get_zorder() for n in by_length] == sorted(ln.get_zorder() for ln in lines.values())
 
 
 def test_optimizer_paths_with_nn_optim():
