@@ -25,7 +25,8 @@ The core (layers 1-3) needs only the standard library and numpy.  Drawing
 imports graphviz only when a drawing is made.
 """
 from autograd import ops
-from autograd.backward import backward, grad, last_backward, topological_order, zero_grad
+from autograd.backward import (GraphError, backward, grad, last_backward, topological_order,
+                               verify_graph, zero_grad)
 from autograd.explain import explain
 from autograd.frames import backward_frames
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numeric_grad
@@ -41,5 +42,5 @@ __all__ = [
     "is_grad_enabled", "gradcheck", "gradgradcheck", "numeric_grad", "GradcheckError",
     "linear", "sum", "max", "ops", "draw_graph", "backward_steps", "backward_frames",
     "explain", "check_graph", "draw_check", "ChainruleWarning", "last_backward", "set_language",
-    "get_language",
+    "get_language", "GraphError", "verify_graph",
 ]

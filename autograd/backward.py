@@ -80,7 +80,9 @@ class _ThisThread(threading.local):
 
 
 _this_thread = _ThisThread()
-# The newest record of any thread: None before the first backward(), when no thread has one.
+# The newest record of any thread.  While it is None -- before the first backward() of
+# the process, or once set back to None to start afresh (as tests do) -- last_backward()
+# is None in every thread.
 _latest: BackwardRecord | None = None
 
 
@@ -130,10 +132,11 @@ class GraphError(ValueError):
         self.node = node
 
 
-# One backward() at a time, across threads: two passes through shared leaves (the
-# same parameters) would otherwise interleave their read-add-write of each leaf's
-# grad and lose contributions.  Under CPython's GIL two walks never run at once
-# anyway, so the lock costs no speed, only the ~0.1 microsecond of taking it.
+# One backward() at a time, across threads: each pass saves a leaf's earlier grad, zeroes
+# it, adds to it and adds the earlier grad back, and two passes through shared leaves
+# (two threads training one model) interleaved inside that would lose a contribution.
+# Under CPython's GIL two walks never run in parallel anyway, so taking turns costs no
+# throughput, only the ~0.1 microsecond of taking the lock.
 _one_backward_at_a_time = threading.RLock()
 
 

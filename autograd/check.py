@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
 from autograd import ops
-from autograd.backward import topological_order
+from autograd.backward import topological_order, verify_graph
 from autograd.gradcheck import NoForwardRule, recompute_from
 from autograd.language import say
 from autograd.learner_warnings import never_backward, warn_if_never_backward
@@ -235,7 +235,9 @@ def check_graph(root: Value | Callable, inputs: Sequence[float] | None = None, *
     if inputs is not None:
         raise TypeError("check_graph(): inputs go with a function, check_graph(fn, inputs); "
                         f"a graph's output is checked on its own, check_graph(root) (got {root!r})")
-    order = topological_order(root)
+    # a graph changed by hand since it was built would be checked against numbers it no
+    # longer holds: refuse it, naming the node (this also gives the topological order)
+    order = verify_graph(root, "check_graph()")
     warn_if_never_backward(root, order, "check_graph", "call root.backward() first")
     return check_order(root, order, interior, eps, atol, rtol)
 

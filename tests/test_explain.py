@@ -200,7 +200,7 @@ def test_root_explains_its_seed():
 
 def test_before_any_backward_it_shows_values_and_warns(monkeypatch):
     import sys
-    monkeypatch.setattr(sys.modules["autograd.backward"], "_latest", None)
+    monkeypatch.setattr(sys.modules["autograd.backward"]._this_thread, "latest", None)
     x = Value(2.0, label="x")
     y = x * x
     y.label = "y"

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 import autograd
-from autograd import GradcheckError, Value, gradcheck, grad, last_backward, numeric_grad
+from autograd import Value, gradcheck, grad, last_backward, numeric_grad
 from autograd.backward import GraphError, verify_graph
 from autograd.gradcheck import recompute
 
