@@ -6,26 +6,16 @@ library breaks the lesson's test.  The lessons are committed with their outputs
 every picture; a lesson whose stored outputs no longer match a fresh run fails
 here.  Each lesson is run once per test run: the same run checks both.
 """
-import importlib.util
 from pathlib import Path
 
 import nbformat
 import pytest
+from lessons_script import load_lessons_script
 
 ROOT = Path(__file__).parent.parent
 LESSONS = ROOT / "notebooks"
 # the English lessons and their Korean twins in notebooks/ko/
 NOTEBOOKS = sorted(LESSONS.glob("*.ipynb")) + sorted((LESSONS / "ko").glob("*.ipynb"))
-
-
-def load_lessons_script():
-    """scripts/lessons.py, imported by its path (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("chainrule_lessons_script",
-                                                  ROOT / "scripts" / "lessons.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 lessons = load_lessons_script()
 

@@ -5,22 +5,13 @@ so JupyterLab refuses its SVG and runs none of its scripts.  Each drawing
 therefore stores a PNG beside its SVG, and the frame player a PNG of its first
 and last frames; a repository browser shows the same PNGs.
 """
-import importlib.util
 from pathlib import Path
 
 import nbformat
+from lessons_script import load_lessons_script
 
 ROOT = Path(__file__).parent.parent
 LESSON = ROOT / "notebooks" / "ko" / "01_chain_rule.ipynb"
-
-
-def load_lessons_script():
-    spec = importlib.util.spec_from_file_location("chainrule_lessons_script",
-                                                  ROOT / "scripts" / "lessons.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 lessons = load_lessons_script()
 
