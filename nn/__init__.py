@@ -31,11 +31,13 @@ from nn.losses import (
 )
 from nn.module import Module, load
 from nn.train import History, fit
+# last: the playground is built from all of the above (and ipywidgets)
+from nn.live_playground import Playground, playground
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Perceptron", "load", "get_activation",
     "softmax", "log_softmax", "mse_loss", "mae_loss", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "hinge_loss",
-    "fit", "History",
+    "fit", "History", "playground", "Playground",
     "activations", "losses", "optim", "data", "model_selection", "metrics",
 ]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nn
-from nn.playground import DATASETS, Playground, PlaygroundWidget, check_settings, playground
+from nn.live_playground import DATASETS, Playground, PlaygroundWidget, check_settings, playground
 
 
 def weights(model) -> np.ndarray:

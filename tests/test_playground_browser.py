@@ -10,7 +10,7 @@ import re
 import nbformat
 
 NOTEBOOK = "playground.ipynb"
-SOURCE = "from nn.playground import playground\nw = playground(seed=0, refresh_seconds=0.3)\nw"
+SOURCE = "import nn\nw = nn.playground(seed=0, refresh_seconds=0.3)\nw"
 TIMEOUT = 60_000   # ms: JupyterLab's first load and the kernel's start are the slow part
 
 
@@ -56,6 +56,8 @@ def test_playground_trains_and_explains_in_jupyterlab(jupyter_lab, chromium_page
     page.wait_for_selector(".crp-play:has-text('pause')")
     page.wait_for_function(
         "() => /epoch ([1-9]|\\d\\d+)/.test(document.querySelector('.crp-epoch').textContent)")
+    page.wait_for_function(   # the first epoch's loss is shown (not the nan of epoch 0)
+        "() => /train loss \\d/.test(document.querySelector('.crp-losses').textContent)")
     first = train_loss(page)
     start = epoch(page)
     page.wait_for_function(

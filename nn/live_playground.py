@@ -20,9 +20,9 @@ by sign (or by gradient) with width for size, and a list of neurons and weights
 to inspect.  Training runs in a background thread, so the notebook stays free.
 Where no kernel runs the widget, its PNG snapshot stands in for it.
 
-``import nn`` does not import this module (it needs ipywidgets); import it:
+``nn.playground(...)`` and ``nn.Playground`` are this module's (``import nn`` imports it):
 
->>> from nn.playground import Playground
+>>> from nn.live_playground import Playground
 >>> p = Playground(dataset='xor', hidden=[4], seed=0)
 >>> p.step(3); p.epoch
 3
@@ -656,10 +656,12 @@ class PlaygroundWidget(widgets.VBox):
         selected = self.selector.value if self.selector.value != "(none)" else None
         self.picture.value = core.png(show_gradients=self.gradient_colours.value,
                                       selected=selected)
-        self.counter.value = f"<b>epoch {core.epoch}</b>"
-        self.summary.value = f"<small>{_escape(core.describe())}</small>"
+        # the losses before the counter: the browser applies the updates in order, so an
+        # epoch it shows never comes with the losses of an earlier one
         self.losses.value = (f"train loss {core.train_loss:.4f} &nbsp; "
                              f"test loss {core.test_loss:.4f}")
+        self.summary.value = f"<small>{_escape(core.describe())}</small>"
+        self.counter.value = f"<b>epoch {core.epoch}</b>"
         if core.diverged:
             self.message.value = f"<b style='color:#b00'>{core.diverged}</b>"
         if selected is None:
