@@ -361,7 +361,14 @@ _new_value = Value.__new__
 
 
 def make_node(data: float, parents: tuple, local_grads: tuple, op) -> Value:
-    """Make an interior node without the checks of the public constructor."""
+    """Make a node without the checks of the public constructor: every node maker ends here.
+
+    The caller vouches for its numbers (finite floats, one local derivative per parent).
+
+    >>> x = Value(2.0)
+    >>> make_node(6.0, (x,), (3.0,), "3x")
+    Value(data=6.0, grad=0.0, op='3x')
+    """
     node = _new_value(Value)
     node.data = data
     node.grad = 0.0
@@ -376,7 +383,11 @@ def make_node(data: float, parents: tuple, local_grads: tuple, op) -> Value:
 
 
 def as_value(x, where: str) -> Value:
-    """An operand as a Value: a plain number becomes a constant leaf."""
+    """An operand as a Value: a plain number becomes a constant leaf.
+
+    >>> as_value(2, "Value + operand")
+    Value(data=2.0, grad=0.0)
+    """
     if isinstance(x, Value):
         return x
     return make_node(to_float(x, where, "a real number or a Value"), (), (), "")
