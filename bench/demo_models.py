@@ -28,11 +28,17 @@ import autograd
 from bench.problems import ALPHA, SIZES
 
 __all__ = ["MicrogradDemo", "ChainruleDemo", "TapeReplayDemo", "chainrule_model_and_optimizer",
-           "tape_replay_demo"]
+           "tape_replay_demo", "load_layers"]
 
 
-def _load(model, layers) -> None:
-    """Copy (W, b) per layer into a Neuron -> Layer -> MLP model (micrograd and chainrule alike)."""
+def load_layers(model, layers) -> None:
+    """Copy (W, b) per layer into a Neuron -> Layer -> MLP model (micrograd and chainrule alike).
+
+    >>> import nn
+    >>> model = nn.MLP(1, [1], seed=0); load_layers(model, [([[2.0]], [0.5])])
+    >>> model.layers[0].neurons[0].w[0].data, model.layers[0].neurons[0].b.data
+    (2.0, 0.5)
+    """
     for layer, (W, b) in zip(model.layers, layers):
         for neuron, row, bias in zip(layer.neurons, W, b):
             for w, value in zip(neuron.w, row):
@@ -56,7 +62,7 @@ class MicrogradDemo:
 
     def reset(self) -> None:
         """Back to the shared initial weights."""
-        _load(self.model, self.layers)
+        load_layers(self.model, self.layers)
 
     def forward(self):
         """The loss of the whole batch and the scores, as micrograd Values."""
@@ -93,7 +99,7 @@ class ChainruleDemo:
 
     def reset(self) -> None:
         """Back to the shared initial weights."""
-        _load(self.model, self.layers)
+        load_layers(self.model, self.layers)
 
     def forward(self):
         """The loss of the whole batch and the scores, as chainrule Values."""
@@ -183,7 +189,7 @@ class TapeReplayDemo:
         from nn.train import Penalty, replay_trainer
 
         self.model, self.optimizer, _ = chainrule_model_and_optimizer()
-        _load(self.model, layers)
+        load_layers(self.model, layers)
         self.trainer = replay_trainer(self.model, np.asarray(X_rows, dtype=float),
                                       np.asarray(y, dtype=float), loss="hinge",
                                       optimizer=self.optimizer,

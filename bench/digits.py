@@ -28,6 +28,7 @@ import numpy as np
 
 import nn
 from autograd.tape import Tape
+from bench.demo_models import load_layers
 from bench.problems import flatten
 from nn.layers import as_values
 
@@ -74,14 +75,6 @@ def one_hot(y: np.ndarray, classes: int = DIGIT_SIZES[-1]) -> np.ndarray:
     [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """
     return np.eye(classes)[y]
-
-
-def _load(model, layers) -> None:
-    for layer, (W, b) in zip(model.layers, layers):
-        for neuron, row, bias in zip(layer.neurons, W, b):
-            for w, value in zip(neuron.w, row):
-                w.data = float(value)
-            neuron.b.data = float(bias)
 
 
 def _model():
@@ -138,7 +131,7 @@ class ChainruleDigits:
 
     def reset(self) -> None:
         """The shared weights and a new Adam (its moments at zero)."""
-        _load(self.model, self.problem["layers"])
+        load_layers(self.model, self.problem["layers"])
         self.optimizer = nn.optim.Adam(self.model.parameters(), lr=DIGIT_LR)
 
     def step(self, batch: list[int]) -> float:
@@ -212,7 +205,7 @@ class FitEpoch:
 
     def reset(self) -> None:
         """The shared weights and a new Adam."""
-        _load(self.model, self.problem["layers"])
+        load_layers(self.model, self.problem["layers"])
         self.optimizer = nn.optim.Adam(self.model.parameters(), lr=DIGIT_LR)
 
     def epoch(self):
