@@ -10,11 +10,13 @@ storing them; with ``create_graph=True`` it builds them as Values from the
 primitive table's rules, so they can be differentiated again.
 
 No gradient comes out inf or NaN: one that overflows raises, naming the node,
-and leaves every ``grad`` as it was.  ``verify_graph(root)`` (also
-``backward(root, check=True)``) checks what the fast walk takes on trust: every
-parent a Value, one local derivative per parent, no cycle, and no Value changed
-since the graph was built.  docs/reliability.md says why those checks are not
-on by default.
+and leaves every ``grad`` as it was.  Before computing anything, ``backward()``
+and ``grad()`` refuse a graph with a node made before one of its parents' data
+was changed (each node carries the count of changes when it was made, see
+value.py) or with a node whose ``parents`` and ``local_grads`` were left
+different lengths by hand.  ``verify_graph(root)`` (also ``backward(root,
+check=True)``) checks everything once more, recomputing every node: for a graph
+broken beneath the properties' checks (docs/reliability.md).
 """
 from __future__ import annotations
 
@@ -28,13 +30,15 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
 
 from autograd import ops
-from autograd.value import Value, enable_grad, to_float
+from autograd.value import (GraphError, Value, change_count, enable_grad, mismatched_nodes,
+                            to_float)
 
 _LARGEST = sys.float_info.max  # a float is finite exactly when it lies in [-_LARGEST, _LARGEST]
 _LOWEST = -_LARGEST
 
 __all__ = ["topological_order", "backward", "grad", "zero_grad", "local_grad_values",
-           "BackwardRecord", "last_backward", "record_backward", "verify_graph", "GraphError"]
+           "BackwardRecord", "last_backward", "record_backward", "verify_graph", "GraphError",
+           "refuse_changed_graph", "backward_lock", "gradient_overflow"]
 
 
 class BackwardRecord:
@@ -114,30 +118,24 @@ def record_backward(root: Value, accumulated: Iterable[tuple[Value, float]] = ()
     return record
 
 
-class GraphError(ValueError):
-    """A graph ``backward()`` cannot use: malformed by hand, cyclic, or stale.
-
-    ``node`` is the Value where the problem was found.
-
-    >>> x = Value(2.0); y = x * x; y.local_grads = ()
-    >>> try:
-    ...     verify_graph(y)
-    ... except GraphError as error:
-    ...     error.node is y
-    True
-    """
-
-    def __init__(self, message: str, node):
-        super().__init__(message)
-        self.node = node
-
-
 # One backward() at a time, across threads: each pass saves a leaf's earlier grad, zeroes
 # it, adds to it and adds the earlier grad back, and two passes through shared leaves
 # (two threads training one model) interleaved inside that would lose a contribution.
 # Under CPython's GIL two walks never run in parallel anyway, so taking turns costs no
 # throughput, only the ~0.1 microsecond of taking the lock.
 _one_backward_at_a_time = threading.RLock()
+
+
+def backward_lock() -> threading.RLock:
+    """The lock every walk that writes ``grad`` holds, so that two never interleave.
+
+    ``backward()`` holds it; so does ``backward_steps``, which runs the same walk
+    step by step.  It is re-entrant: a walk may start another inside it.
+
+    >>> with backward_lock():
+    ...     (Value(2.0) * 3).backward()
+    """
+    return _one_backward_at_a_time
 
 
 @contextmanager
@@ -182,14 +180,14 @@ def _topological_order(root: Value, where: str = "topological_order()") -> list[
     try:
         # Each stack entry is a node and an iterator over the parents not yet looked at,
         # so the walk resumes where it left off instead of recursing.
-        stack = [(root, iter(root.parents))]
+        stack = [(root, iter(root._parents))]
         while stack:
             node, parents = stack[-1]
             for parent in parents:
                 if parent not in seen:
                     seen.add(parent)
-                    if parent.parents:
-                        stack.append((parent, iter(parent.parents)))
+                    if parent._parents:
+                        stack.append((parent, iter(parent._parents)))
                         break
                     order.append(parent)  # a leaf is finished as soon as it is found
             else:
@@ -335,15 +333,61 @@ def _check_fresh(node: Value, where: str) -> None:
             "numbers (run the forward pass again), then call backward()", node)
 
 
+def refuse_changed_graph(order: Sequence[Value], now: int, where: str = "backward()") -> None:
+    """GraphError if a node of ``order`` was changed by hand in a way the walk cannot use.
+
+    Two things, both made only by hand after the graph was built: a node whose
+    ``parents`` and ``local_grads`` are left different lengths, and a node made
+    before the data of one of its parents was changed (``x.data = ...``, or an
+    optimizer's step), whose numbers come from the old data.  ``now`` is
+    ``change_count()``; a graph all made since the latest change is not looked at
+    further.  ``backward()`` and ``grad()`` run this before computing anything.
+
+    >>> x = Value(2.0); y = x * x
+    >>> x.data = 3.0
+    >>> try:
+    ...     refuse_changed_graph(topological_order(y), change_count())
+    ... except GraphError as error:
+    ...     error.node is y
+    True
+    """
+    mismatched = mismatched_nodes()
+    if mismatched:
+        in_graph = set(order)
+        for node in mismatched:
+            if node in in_graph:
+                raise GraphError(
+                    f"{where}: {_named(node)} has {len(node.parents)} parents but "
+                    f"{len(node.local_grads)} local_grads (set by hand); give one local "
+                    "derivative per parent before calling backward()", node)
+    for node in order:
+        made_at = node._made_at
+        if made_at != now and node._parents:
+            for parent in node._parents:
+                if getattr(parent, "_changed_at", -1) > made_at:
+                    raise _stale(node, parent, where)
+
+
+def _stale(node: Value, parent: Value, where: str) -> GraphError:
+    return GraphError(
+        f"{where}: {_named(node)} was computed from an earlier number of its parent "
+        f"{_named(parent)}: that Value's data was changed after the node was made, so the "
+        "node's data and local_grads come from the old number and the gradients would be wrong. Build the graph again from the current numbers (run "
+        "the forward pass again), then call backward(); after an optimizer's step() this means "
+        "computing the loss again", node)
+
+
 def backward(root: Value, gradient: float = 1.0, check: bool = False) -> None:
     """Add d(root)/d(leaf) to every leaf's ``grad``; recompute every interior ``grad``.
 
     This call's gradient is added to a leaf's earlier ``grad`` as one number (as
     in PyTorch), so calling ``backward`` twice gives exactly twice the gradient.
     A gradient that overflows a float raises OverflowError naming its node, and
-    every leaf's ``grad`` is left as it was.  ``check=True`` first runs
-    ``verify_graph(root)``: it refuses a graph built by hand wrongly or a
-    Value changed since the graph was built (about the cost of a forward pass).
+    every leaf's ``grad`` is left as it was.  A graph holding a node computed
+    from a Value whose data changed afterwards is refused before anything is
+    computed (GraphError naming the node).  ``check=True`` first runs
+    ``verify_graph(root)``, which recomputes every node (about the cost of a
+    forward pass).
 
     >>> x = Value(3.0); y = x * x
     >>> backward(y); x.grad
@@ -359,33 +403,39 @@ def backward(root: Value, gradient: float = 1.0, check: bool = False) -> None:
             order = verify_graph(root, "backward(check=True)")
         else:
             order = _topological_order(root, "backward()")
+        now = change_count()
+        made_before_a_change = False  # some node was made before some Value's data changed
         earlier = []  # leaves' gradients from earlier calls, added back once this one is done
         for node in order:
-            if node.parents:
+            if node._parents:
                 node.grad = 0.0
+                if node._made_at != now:
+                    made_before_a_change = True
             elif node.grad:
                 earlier.append((node, node.grad))
                 node.grad = 0.0
-        root.grad += gradient
         try:
+            if made_before_a_change or mismatched_nodes():
+                refuse_changed_graph(order, now, "backward()")
+            root.grad += gradient
             for node in reversed(order):
                 upstream_grad = node.grad
                 # A zero upstream gradient adds exactly nothing to any parent (local
                 # gradients are finite), so skip the whole node: this is what makes a
                 # network full of inactive ReLUs cheap to differentiate.
                 if upstream_grad:
-                    if node.parents:
-                        for parent, local_grad in zip(node.parents, node.local_grads):
+                    if node._parents:
+                        for parent, local_grad in zip(node._parents, node._local_grads):
                             parent.grad += upstream_grad * local_grad
                     # A leaf: all of its gradient is in.  Checking the leaves is enough:
                     # inf or NaN anywhere reaches them (inf * 0 is NaN, inf + x is inf, and
                     # every node has leaves under it), and they are few.
                     elif not _LOWEST <= upstream_grad <= _LARGEST:
-                        raise _gradient_overflow(node, "backward()")
+                        raise gradient_overflow(node, "backward()")
             for leaf, earlier_grad in earlier:
                 total = leaf.grad + earlier_grad
                 if not _LOWEST <= total <= _LARGEST:
-                    raise _gradient_overflow(leaf, "backward()", earlier_grad)
+                    raise gradient_overflow(leaf, "backward()", earlier_grad)
                 leaf.grad = total
         except BaseException as error:
             # Leave every grad as it was (interior ones at 0: the next pass recomputes them).
@@ -399,7 +449,12 @@ def backward(root: Value, gradient: float = 1.0, check: bool = False) -> None:
     record_backward(root, earlier)
 
 
-def _gradient_overflow(node: Value, where: str, earlier_grad: float | None = None) -> OverflowError:
+def gradient_overflow(node: Value, where: str, earlier_grad: float | None = None) -> OverflowError:
+    """The error for a gradient that overflows a float at ``node``, naming it.
+
+    >>> print(gradient_overflow(Value(1.0, label='w'), 'backward()'))   # doctest: +ELLIPSIS
+    backward(): the gradient of Value(data=1.0, label='w') overflows a float ...
+    """
     if earlier_grad is not None:
         what = (f"the gradient of {_named(node)} added to its grad from earlier calls "
                 f"({earlier_grad!r})")
@@ -452,6 +507,7 @@ def grad(output: Value, inputs: Sequence[Value] | Value,
     else:
         with _collector_paused():
             order = _topological_order(output, "grad()")
+        refuse_changed_graph(order, change_count(), "grad()")
     try:
         if create_graph:
             with enable_grad():
@@ -464,7 +520,7 @@ def grad(output: Value, inputs: Sequence[Value] | Value,
             # results are the numbers to check (an overflow elsewhere does not matter here)
             for x, g in zip(inputs, result):
                 if not _LOWEST <= g <= _LARGEST:
-                    raise _gradient_overflow(x, "grad()")
+                    raise gradient_overflow(x, "grad()")
     except (TypeError, AttributeError, OverflowError):
         _raise_if_malformed(output, "grad()")
         raise
@@ -477,7 +533,7 @@ def _gradient_floats(output: Value, order: list[Value]) -> dict:
     for node in reversed(order):
         upstream_grad = get(node, 0.0)
         if upstream_grad:
-            for parent, local_grad in zip(node.parents, node.local_grads):
+            for parent, local_grad in zip(node._parents, node._local_grads):
                 grads[parent] = get(parent, 0.0) + upstream_grad * local_grad
     return grads
 
@@ -486,10 +542,10 @@ def _gradient_values(output: Value, order: list[Value]) -> dict:
     grads: dict[Value, Value] = {output: Value(1.0)}
     for node in reversed(order):
         upstream_grad = grads.get(node)
-        if upstream_grad is None or not node.parents:
+        if upstream_grad is None or not node._parents:
             continue
         try:
-            for parent, local_grad in zip(node.parents, local_grad_values(node)):
+            for parent, local_grad in zip(node._parents, local_grad_values(node)):
                 if type(local_grad) is float:  # a constant rule (1 for +, 0 or 1 for relu)
                     if local_grad == 0.0:
                         continue

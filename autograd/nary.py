@@ -67,14 +67,12 @@ def linear(weights: Sequence[Value], inputs: Sequence, bias=0.0) -> Value:
         raise ValueError(_LENGTH_ERROR.format(n, len(inputs)))
     parents = (*weights, *inputs, bias)
     try:
-        data = [p.data for p in parents]
+        data = [p._data for p in parents]  # the slot itself (value.py): this runs per neuron
         out = _forward(*data)
     except (AttributeError, TypeError):
-        # Some plain numbers: make them constant leaves (the slow path).  A numpy
-        # scalar has a ``.data`` too (a memoryview), which fails in _forward with
-        # a TypeError, so it lands here as well.
+        # Some plain numbers: make them constant leaves (the slow path).
         parents = tuple(as_value(p, "linear()") for p in parents)
-        data = [p.data for p in parents]
+        data = [p._data for p in parents]
         out = _forward(*data)
     return make_node(out, parents, _derivative(out, *data), _LINEAR)
 

@@ -27,16 +27,18 @@ from __future__ import annotations
 
 import heapq
 import html
+import math
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 import numpy as np
 
-from autograd.backward import record_backward, topological_order
+from autograd.backward import (backward_lock, gradient_overflow, record_backward,
+                               refuse_changed_graph, topological_order)
 from autograd.language import say
 from autograd.notation import (ChainRule, GraphView, Neuron, Notation, chain_rule, check_format,
                                d_name, format_number, pad, safe_text, text_width)
-from autograd.value import Value, require_value
+from autograd.value import Value, change_count, require_value
 
 __all__ = ["backward_steps", "BackwardSteps", "Step", "Contribution", "NeuronStep", "LayerStep",
            "ValueStep", "LEVELS", "AUTO", "MAX_NODE_LEVEL", "MAX_NEURON_LEVEL"]
@@ -709,17 +711,34 @@ def backward_steps(root: Value, gradient: float = 1.0, *, fmt: str = ".4g", mode
     if not gradient - gradient == 0.0:  # NaN or infinite
         raise ValueError(f"backward_steps(): gradient must be a finite number, got {gradient!r}")
     order = topological_order(root)
+    refuse_changed_graph(order, change_count(), "backward_steps()")
     view = GraphView(order, model, fmt=fmt, where="backward_steps")
     level, note = _choose_level(view, collapse)
+    with backward_lock():  # backward()'s turn-taking: two walks never interleave their grads
+        before = [v.grad for v in order]
+        try:
+            steps = _walk(root, order, gradient)
+        except BaseException:
+            for v, g in zip(order, before):  # a failed walk changes nothing, as in backward()
+                v.grad = g
+            raise
+        # Recorded as backward() records it: explain() finds children from this root,
+        # and no gradient is added up here, so nothing is left for the optimizer to warn of.
+        record_backward(root)
+    return BackwardSteps(root, order, steps, gradient, fmt, view, level, note)
+
+
+def _walk(root: Value, order: list[Value], gradient: float) -> list[Step]:
+    """backward()'s walk, recording each node's step; the grads start from 0."""
     for v in order:
         v.grad = 0.0
     root.grad = gradient
-    # Recorded as backward() records it: explain() finds children from this root,
-    # and no gradient is added up here, so nothing is left for the optimizer to warn of.
-    record_backward(root)
     steps = []
     for node in reversed(order):
         if not node.parents:
+            # a leaf: all of its gradient is in; inf or NaN anywhere would reach it
+            if not math.isfinite(node.grad):
+                raise gradient_overflow(node, "backward_steps()")
             continue
         upstream_grad = node.grad
         contributions = []
@@ -730,4 +749,4 @@ def backward_steps(root: Value, gradient: float = 1.0, *, fmt: str = ".4g", mode
                 parent.grad += contribution
             contributions.append(Contribution(parent, i, local_grad, contribution, parent.grad))
         steps.append(Step(node, upstream_grad, tuple(contributions)))
-    return BackwardSteps(root, order, steps, gradient, fmt, view, level, note)
+    return steps

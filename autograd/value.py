@@ -17,9 +17,11 @@ unary primitive of the table (``autograd/ops.py``) becomes a method, its
 docstring taken from its entry, so a new primitive is a method at once.
 Whether nodes record their parents is a setting of each thread (``no_grad``).
 
-Every number a node holds is finite: ``Value()`` refuses inf and NaN, and each
-node maker refuses a result or a local derivative that overflows, naming the
-operation and the values.  ``float(x)`` and ``bool(x)`` are refused too, because
+Every number a node holds is finite: ``Value()`` and ``x.data = ...`` refuse inf
+and NaN, and each node maker refuses a result or a local derivative that
+overflows, naming the operation and the values.  A change made by hand after a
+graph was built is counted: ``backward()`` refuses a node computed from a number
+changed since, and ``x.parents = ...`` refuses a cycle where it is made.  ``float(x)`` and ``bool(x)`` are refused too, because
 either would let a number slip out of the graph without a word (docs/reliability.md).
 """
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numbers
 import operator
 import sys
 import threading
+import weakref
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
 
@@ -36,7 +39,8 @@ from autograd import ops
 
 __all__ = ["Value", "no_grad", "enable_grad", "is_grad_enabled", "to_float", "as_value",
            "make_node", "apply", "unary_maker", "install_methods", "require_value",
-           "all_finite", "not_finite_error"]
+           "all_finite", "not_finite_error", "GraphError", "change_count", "set_data",
+           "mismatched_nodes"]
 
 class _GradMode(threading.local):
     """Whether this thread records graphs: each thread has its own, as in PyTorch."""
@@ -148,6 +152,147 @@ def _too_large_text(x) -> str:
     return f"{type(x).__name__} {text if len(text) <= 40 else text[:40] + '...'}"
 
 
+class GraphError(ValueError):
+    """A graph ``backward()`` cannot use: cyclic, malformed by hand, or stale.
+
+    ``node`` is the Value where the problem was found.
+
+    >>> x = Value(2.0); y = x * x
+    >>> try:
+    ...     x.parents = (y,)          # x would depend on itself
+    ... except GraphError as error:
+    ...     error.node is x
+    True
+    """
+
+    def __init__(self, message: str, node):
+        super().__init__(message)
+        self.node = node
+
+
+# -- changes made by hand after a graph was built ------------------------------------
+# Every change of a Value's data is counted.  A node remembers the count when it was
+# made (``_made_at``), a changed Value the count at its latest change (``_changed_at``):
+# a node whose parent changed after it was made holds numbers computed from the old
+# data, and backward() refuses it.  An optimizer's step is one change of all its
+# parameters.  The count only grows; the lock keeps two threads' changes apart.
+_changes = 0
+_changes_lock = threading.Lock()
+# Nodes whose parents and local_grads were given different lengths by hand (each is
+# assigned on its own, so the mismatch may be on the way to being mended).
+_mismatched: weakref.WeakSet = weakref.WeakSet()
+
+
+def change_count() -> int:
+    """How many changes of ``data`` have been made so far (a node made now is stamped with it).
+
+    >>> x = Value(1.0); before = change_count()
+    >>> x.data = 2.0
+    >>> change_count() - before
+    1
+    """
+    return _changes
+
+
+def set_data(values: Sequence[Value], numbers: Sequence[float], where: str) -> None:
+    """Give each Value its new number, as one change (an optimizer's step, a loaded state).
+
+    The numbers must be finite; ``where`` names the operation in the error.  A
+    graph built before it is stale afterwards: ``backward()`` on it refuses.
+
+    >>> w = [Value(1.0), Value(2.0)]
+    >>> set_data(w, [0.5, 1.5], "step()"); [v.data for v in w]
+    [0.5, 1.5]
+    """
+    global _changes
+    values, numbers = list(values), list(map(float, numbers))
+    if len(values) != len(numbers):
+        raise ValueError(f"{where}: {len(values)} Values but {len(numbers)} numbers")
+    if not all_finite(numbers):
+        k = next(i for i, x in enumerate(numbers) if not _LOWEST <= x <= _LARGEST)
+        raise ValueError(f"{where}: the new number for {values[k]!r} is {numbers[k]!r}, "
+                         "not a finite number; no Value was changed")
+    with _changes_lock:
+        _changes += 1
+        for value, number in zip(values, numbers):
+            value._data = number
+            value._changed_at = _changes
+
+
+def _set_data(node: Value, number) -> None:
+    number = to_float(number, f"setting .data of {node!r}")
+    if number != node._data:  # the same number again changes nothing any node computed
+        set_data((node,), (number,), "setting .data")
+
+
+def _set_parents(node: Value, parents) -> None:
+    where = f"setting .parents of {node!r}"
+    try:
+        parents = tuple(parents)
+    except TypeError:
+        raise TypeError(f"{where}: expected a tuple of Values, got {type(parents).__name__} "
+                        f"{parents!r}") from None
+    for p in parents:
+        if not isinstance(p, Value):
+            raise TypeError(f"{where}: every parent must be a Value, got {type(p).__name__} {p!r}")
+    _refuse_cycle(node, parents, where)
+    node._parents = parents
+    node._made_at = _changes  # made again, from its parents' current data
+    _note_lengths(node)
+
+
+def _refuse_cycle(node: Value, parents: tuple, where: str) -> None:
+    """GraphError if ``node`` is among ``parents`` or what they depend on (an iterative walk)."""
+    seen, stack = set(), list(parents)
+    while stack:
+        p = stack.pop()
+        if p is node:
+            raise GraphError(
+                f"{where}: it would depend on itself, as the new parents lead back to it. "
+                "A graph has no cycles (no node could come after all the nodes it is made "
+                "from), so the parents were left as they were", node)
+        if p not in seen:
+            seen.add(p)
+            stack.extend(p._parents)
+
+
+def _set_local_grads(node: Value, local_grads) -> None:
+    where = f"setting .local_grads of {node!r}"
+    try:
+        local_grads = tuple(local_grads)
+    except TypeError:
+        raise TypeError(f"{where}: expected a tuple of numbers, got "
+                        f"{type(local_grads).__name__} {local_grads!r}") from None
+    node._local_grads = tuple(to_float(g, where, "a real number (the local derivative's value)")
+                              for g in local_grads)
+    _note_lengths(node)
+
+
+def _note_lengths(node: Value) -> None:
+    with _changes_lock:
+        if len(node._parents) == len(node._local_grads):
+            _mismatched.discard(node)
+        else:
+            _mismatched.add(node)
+
+
+def mismatched_nodes() -> list[Value]:
+    """The living nodes whose ``parents`` and ``local_grads`` were left different lengths by hand.
+
+    ``backward()`` refuses a graph holding one of them before it computes anything.
+
+    >>> y = Value(2.0) * 3; y.local_grads = (3.0,)
+    >>> mismatched_nodes() == [y]
+    True
+    >>> y.local_grads = (3.0, 2.0); mismatched_nodes()
+    []
+    """
+    if not _mismatched:  # nearly always: one length test per backward()
+        return []
+    with _changes_lock:
+        return list(_mismatched)
+
+
 class Value:
     """A scalar that remembers how it was computed.
 
@@ -162,13 +307,20 @@ class Value:
     output with respect to each input.
     """
 
+    # ``data``, ``parents`` and ``local_grads`` are read straight from their slots (``_data``...)
+    # and written through a check: a change made by hand after the graph was built is
+    # caught when it is made (a cycle, a number that is not finite) or by the next
+    # backward() (a node computed from an old number).  ``_made_at`` is the count of such
+    # changes when the node was made, ``_changed_at`` the count when its data was last
+    # changed (unset until then).  Only this module, nary.py and backward.py read the slots.
     # __weakref__: the record of the latest backward() (autograd.backward) keeps its root without
     # keeping its graph alive (8 bytes per Value).
-    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label", "__weakref__")
+    __slots__ = ("_data", "grad", "_parents", "_local_grads", "op", "label", "_made_at",
+                 "_changed_at", "__weakref__")
 
     def __init__(self, data, parents: Iterable[Value] = (), local_grads: Iterable[float] = (),
                  op: str = "", label: str = ""):
-        self.data = to_float(data, "Value()")
+        self._data = to_float(data, "Value()")
         parents, local_grads = tuple(parents), tuple(local_grads)
         for p in parents:
             if not isinstance(p, Value):
@@ -181,15 +333,25 @@ class Value:
                             for g in local_grads)
         self.grad = 0.0
         if _no_block_open or _mode.enabled:
-            self.parents, self.local_grads = parents, local_grads
+            self._parents, self._local_grads = parents, local_grads
         else:
-            self.parents = self.local_grads = ()
+            self._parents = self._local_grads = ()
+        self._made_at = _changes
         self.op = op
         self.label = label
 
+    # Read straight from the slot (a C attribute getter); a change goes through the check.
+    data = property(operator.attrgetter("_data"), _set_data, doc=(
+        "The number this Value holds.  Setting it checks the number and counts the change: "
+        "backward() then refuses a graph built from the old number."))
+    parents = property(operator.attrgetter("_parents"), _set_parents, doc=(
+        "The Values this one was computed from (a tuple).  Setting it refuses a cycle."))
+    local_grads = property(operator.attrgetter("_local_grads"), _set_local_grads, doc=(
+        "d(this)/d(parent) for each parent, computed when the node was made (floats)."))
+
     # -- reading -------------------------------------------------------------
     def __repr__(self) -> str:
-        parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
+        parts = [f"data={self._data!r}", f"grad={self.grad!r}"]
         if self.op:
             parts.append(f"op={str(self.op)!r}")
         if self.label:
@@ -202,7 +364,7 @@ class Value:
         >>> Value(2.5).item()
         2.5
         """
-        return self.data
+        return self._data
 
     # float(x) and bool(x) are refused: either would turn the Value into a plain number
     # without a word, and the graph (so the gradient) would be lost -- math.exp(x) calls
@@ -223,16 +385,16 @@ class Value:
     # Ordering compares data, so ``if loss < 0.01`` and ``max(values)`` work.
     # Equality and hashing stay by identity: Values are usable as dict keys.
     def __lt__(self, other):
-        return self.data < _data(other)
+        return self._data < _number_of(other)
 
     def __le__(self, other):
-        return self.data <= _data(other)
+        return self._data <= _number_of(other)
 
     def __gt__(self, other):
-        return self.data > _data(other)
+        return self._data > _number_of(other)
 
     def __ge__(self, other):
-        return self.data >= _data(other)
+        return self._data >= _number_of(other)
 
     __hash__ = object.__hash__
 
@@ -255,7 +417,7 @@ class Value:
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):  # x ** y = exp(y * log(x)), defined for x > 0 only
-            if self.data <= 0.0:
+            if self._data <= 0.0:
                 raise ValueError(
                     f"power {self!r} ** {exponent!r}: a Value exponent is computed as "
                     "exp(y * log(x)), which needs a positive base x; for a constant exponent "
@@ -288,13 +450,13 @@ class Value:
 
     def __truediv__(self, other):
         divisor = as_value(other, "Value / operand")
-        if divisor.data == 0.0:
+        if divisor._data == 0.0:
             raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
         return _div(self, divisor)
 
     def __rtruediv__(self, other):
         dividend = as_value(other, "Value / operand")
-        if self.data == 0.0:
+        if self._data == 0.0:
             raise ZeroDivisionError(f"division by zero: {other!r} / {self!r}")
         return _div(dividend, self)
 
@@ -307,7 +469,7 @@ class Value:
         >>> Value(9.0).sqrt().data
         3.0
         """
-        if self.data <= 0.0:
+        if self._data <= 0.0:
             raise ValueError(f"sqrt() of a non-positive number: {self!r} (below 0 the root is "
                              "complex; at 0 its derivative 1/(2 sqrt(x)) is infinite)")
         return self ** 0.5
@@ -353,8 +515,8 @@ def require_value(x, where: str) -> Value:
     return x
 
 
-def _data(x):
-    return x.data if isinstance(x, Value) else x
+def _number_of(x):
+    return x._data if isinstance(x, Value) else x
 
 
 _new_value = Value.__new__
@@ -370,13 +532,14 @@ def make_node(data: float, parents: tuple, local_grads: tuple, op) -> Value:
     Value(data=6.0, grad=0.0, op='3x')
     """
     node = _new_value(Value)
-    node.data = data
+    node._data = data
     node.grad = 0.0
     if _no_block_open or _mode.enabled:
-        node.parents = parents
-        node.local_grads = local_grads
+        node._parents = parents
+        node._local_grads = local_grads
     else:
-        node.parents = node.local_grads = ()
+        node._parents = node._local_grads = ()
+    node._made_at = _changes
     node.op = op
     node.label = ""
     return node
@@ -408,7 +571,7 @@ def apply(op: ops.Op, parents: Sequence) -> Value:
                         f"{type(op).__name__} {op!r}")
     params, where = op.params, f"{prim.name}()"
     parents = tuple(as_value(p, where) for p in parents)
-    xs = [p.data for p in parents]
+    xs = [p._data for p in parents]
     out = prim.forward(*xs, *params)
     local_grads = prim.derivative(out, *xs, *params)
     if len(local_grads) != len(parents):
@@ -445,9 +608,9 @@ def not_finite_error(op: ops.Op, parents: Sequence[Value], out: float,
     """
     shown = _operation_text(op, parents)
     for p in parents:
-        if not math.isfinite(p.data):
+        if not math.isfinite(p._data):
             return ValueError(f"{shown}: {p!r} is not a finite number; its data was set to "
-                              f"{p.data!r} after it was made (Value() refuses inf and NaN)")
+                              f"{p._data!r} after it was made (Value() refuses inf and NaN)")
     if not math.isfinite(out):
         return OverflowError(f"{shown} overflows a float (the largest is about {_LARGEST:.2g}): "
                              "rescale the numbers")
@@ -458,7 +621,7 @@ def not_finite_error(op: ops.Op, parents: Sequence[Value], out: float,
 
 def _operation_text(op: ops.Op, parents: Sequence[Value]) -> str:
     """``Value(data=2.0) * Value(data=3.0)``, ``exp(Value(data=800.0))``, ``sum() of 5 values``."""
-    args = [f"Value(data={p.data!r})" for p in parents]
+    args = [f"Value(data={p._data!r})" for p in parents]
     prim = op.primitive
     if prim.arity == 2:
         return f"{args[0]} {op} {args[1]}"
@@ -486,7 +649,7 @@ def unary_maker(op: ops.Op):
         # Most primitives (relu, tanh, exp...) have no parameters: calling the rules
         # without ``*params`` saves about a fifth of the time to make the node.
         def make(x: Value) -> Value:
-            xd = x.data
+            xd = x._data
             out = forward(xd)
             local_grads = derivative(out, xd)
             # the input too: tanh or sigmoid of an inf set by hand would give a finite number
@@ -497,7 +660,7 @@ def unary_maker(op: ops.Op):
         return make
 
     def make_with_params(x: Value) -> Value:  # the same, for x ** n, leaky_relu(slope), ...
-        xd = x.data
+        xd = x._data
         out = forward(xd, *params)
         local_grads = derivative(out, xd, *params)
         if not (_LOWEST <= out <= _LARGEST and _LOWEST <= local_grads[0] <= _LARGEST
@@ -513,7 +676,7 @@ def _binary_maker(op: ops.Op, derivatives_can_overflow: bool):
         # + and *: the local derivatives are 1 or the inputs, so only the result needs a
         # test; and an inf input shows in it (inf + y, inf * y are inf or NaN).
         def make(x: Value, y: Value) -> Value:
-            xd, yd = x.data, y.data
+            xd, yd = x._data, y._data
             out = forward(xd, yd)
             if not _LOWEST <= out <= _LARGEST:
                 raise not_finite_error(op, (x, y), out, ())
@@ -521,7 +684,7 @@ def _binary_maker(op: ops.Op, derivatives_can_overflow: bool):
         return make
 
     def make_checked(x: Value, y: Value) -> Value:
-        xd, yd = x.data, y.data
+        xd, yd = x._data, y._data
         out = forward(xd, yd)
         local_grads = derivative(out, xd, yd)
         dx, dy = local_grads

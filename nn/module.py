@@ -61,6 +61,7 @@ import numpy as np
 from autograd import Value, no_grad
 from autograd.language import say
 from autograd.notation import pad, text_width
+from autograd.value import set_data
 from nn.activations import activation_name
 
 # The model summary's texts in Korean, by their English template (autograd/language.py; the
@@ -304,8 +305,7 @@ class Module:
         for name, p in named:
             if name in state_dict:
                 new_values.append((p, _finite_number(state_dict[name], where, name)))
-        for p, x in new_values:
-            p.data = x
+        set_data([p for p, _ in new_values], [x for _, x in new_values], where)
 
     # -- description ---------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -610,10 +610,11 @@ def _number(v) -> float:
 def require_finite_parameters(model: Module, where: str) -> None:
     """Raise ValueError naming the first parameter that is NaN or inf.
 
-    A weight set by hand to NaN would make every output NaN without a word.
+    A weight that is NaN would make every output NaN without a word.  ``p.data = nan``
+    is refused where it is written; this catches one written to the slot itself.
 
     >>> from nn import Neuron
-    >>> n = Neuron(1); n.b.data = float('nan')
+    >>> n = Neuron(1); n.b._data = float('nan')   # beneath the check of n.b.data = ...
     >>> require_finite_parameters(n, 'predict')
     Traceback (most recent call last):
     ...

@@ -46,6 +46,7 @@ from typing import Callable, Iterable, Mapping, Optional
 import numpy as np
 
 from autograd import Value, enable_grad
+from autograd.value import set_data
 from autograd.backward import last_backward
 from autograd.language import say
 from autograd.learner_warnings import warn
@@ -235,8 +236,7 @@ class Optimizer:
             self.state = previous
             i, what = problem
             raise self._overflow(what, self.params[i].data, self.params[i].grad)
-        for p, x in zip(self.params, new_values):
-            p.data = x
+        set_data(self.params, new_values, f"{type(self).__name__}.step")  # one change of them all
         return loss
 
     def array_step(self, values: np.ndarray, grads: np.ndarray) -> np.ndarray:

@@ -46,6 +46,7 @@ import numpy as np
 import autograd
 from autograd import Value, no_grad
 from autograd.tape import ReplayError, Tape
+from autograd.value import set_data
 from nn.arguments import as_count, as_flag, as_number
 from nn.activations import activation_record
 from nn.layers import MLP, Layer, Neuron, as_values
@@ -488,8 +489,7 @@ class ReplayTrainer:
             self._step_on_values(grads)
         self.grads = grads
         # The Values get the new weights now: the next batch's check runs the model on them.
-        for p, x in zip(self.parameters, self.theta.tolist()):
-            p.data = x
+        set_data(self.parameters, self.theta.tolist(), "fit")
         return loss, (outputs if self.classify is not None else None)
 
     def _check_one_sample(self, indices: np.ndarray, losses: np.ndarray,
@@ -554,8 +554,9 @@ class ReplayTrainer:
         ``train_batch`` writes the weights after every step; the gradients only come
         with this (``fit`` calls it when it returns).
         """
-        for p, x, g in zip(self.parameters, self.theta.tolist(), self.grads.tolist()):
-            p.data, p.grad = x, g
+        set_data(self.parameters, self.theta.tolist(), "fit")
+        for p, g in zip(self.parameters, self.grads.tolist()):
+            p.grad = g
 
     def restore(self) -> None:
         """Put the weights and the optimizer's state back as they were when this was made."""

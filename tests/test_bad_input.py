@@ -136,6 +136,6 @@ def test_gradcheck_error_is_an_assertion_error_so_plain_asserts_and_pytest_read_
 @pytest.mark.parametrize("method", ["sin", "cos"])
 def test_sin_and_cos_of_infinity_name_the_operation_and_the_value(method):
     x = Value(0.0)
-    x.data = float("inf")  # only by hand: Value(inf) is refused (tests/test_hostile_engine.py)
+    x._data = float("inf")  # only beneath the checks: Value(inf) and x.data = inf are refused
     with pytest.raises(ValueError, match=rf"{method}\(\) of a number that is not finite: Value\(data=inf\)"):
         getattr(x, method)()

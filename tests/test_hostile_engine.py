@@ -23,7 +23,7 @@ INF, NAN = math.inf, math.nan
 def by_hand(number: float) -> Value:
     """A leaf whose data is set after it was made: the one way inf or NaN can get in."""
     v = Value(0.0)
-    v.data = number
+    v._data = number  # the slot itself: `v.data = number` is refused (TestChangesByHand)
     return v
 
 
@@ -303,20 +303,163 @@ class TestStaleGraphs:
         y.backward(check=True)
         assert x.grad == 4.0
 
-    def test_a_node_made_by_hand_is_taken_as_it_is(self):
+    def test_a_node_made_by_hand_is_refused_once_its_parent_changed(self):
         x = Value(3.0)
-        y = Value(9.0, (x,), (6.0,), op="square")  # no table rule to compute it again
-        x.data = 4.0
+        y = Value(9.0, (x,), (6.0,), op="square")  # no table rule: verify_graph cannot recompute it
         y.backward(check=True)
+        x.data = 4.0
+        with pytest.raises(GraphError, match=r"Value\(data=9\.0, op='square'\) was computed from an "
+                                             r"earlier number of its parent Value\(data=4\.0\)"):
+            y.backward()
+        assert x.grad == 6.0  # the first pass's gradient, left as it was
+
+
+class TestChangesByHandAreCaughtBeforeBackwardComputes:
+    """No check=True needed: a change made by hand is caught where it is made or before the walk."""
+
+    def test_a_leaf_changed_after_the_graph_was_built_is_refused(self):
+        x, w = Value(2.0, label="x"), Value(5.0, label="w")
+        y = x * w
+        y.backward()
+        x.data = 3.0
+        with pytest.raises(GraphError, match=r"^backward\(\): Value\(data=10\.0, op='\*'\) was computed "
+                                             r"from an earlier number of its parent Value\(data=3\.0, "
+                                             r"label='x'\).*run the forward pass again") as info:
+            y.backward()
+        assert info.value.node is y
+        assert (x.grad, w.grad) == (5.0, 2.0)  # the earlier gradients are kept, nothing added
+        with pytest.raises(GraphError, match=r"^grad\(\): .* earlier number"):
+            grad(y, [x])
+
+    def test_the_graph_built_again_from_the_new_number_works(self):
+        x = Value(2.0)
+        y = x * x
+        x.data = 3.0
+        y = x * x
+        y.backward()
         assert x.grad == 6.0
+
+    def test_an_interior_value_changed_by_hand_names_the_node_made_from_it(self):
+        x = Value(1.0)
+        h = x * 2.0
+        y = h + 1.0
+        h.data = 10.0
+        with pytest.raises(GraphError) as info:
+            y.backward()
+        assert info.value.node is y
+
+    def test_a_step_without_computing_the_loss_again_is_refused(self):
+        from nn.optim import SGD
+        w = Value(0.5)
+        loss = (w * 3.0 - 1.0) ** 2  # computed once, outside the loop: the classic mistake
+        optimizer = SGD([w], lr=0.1)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        with pytest.raises(GraphError, match=r"after an optimizer's step\(\) this means computing "
+                                             r"the loss again"):
+            loss.backward()
+        loss = (w * 3.0 - 1.0) ** 2
+        loss.backward()
+        assert w.grad == pytest.approx(6 * (w.data * 3 - 1))
+
+    def test_nodes_made_before_a_change_of_another_value_are_not_refused(self):
+        a, b, w = Value(2.0), Value(3.0), Value(0.5)
+        feature = a * b        # built once, before any change
+        w.data = 0.25          # a change, but not of a Value the feature was made from
+        loss = feature * w
+        loss.backward()
+        assert (a.grad, b.grad, w.grad) == (0.75, 0.5, 6.0)
+
+    def test_a_change_in_another_thread_does_not_refuse_this_threads_graph(self):
+        x = Value(2.0)
+        y = x * x
+        other = Value(1.0)
+        thread = threading.Thread(target=lambda: setattr(other, "data", 7.0))
+        thread.start(); thread.join()
+        y.backward()
+        assert x.grad == 4.0 and other.data == 7.0
+
+    def test_the_same_number_again_is_not_a_change(self):
+        x = Value(2.0)
+        y = x * x
+        x.data = 2.0
+        y.backward()
+        assert x.grad == 4.0
+
+    @pytest.mark.parametrize("number, pattern", [
+        (INF, r"setting \.data of Value\(data=1\.0, grad=0\.0, label='w'\): got inf, which is not a finite number"),
+        (NAN, r"setting \.data of Value\(data=1\.0, grad=0\.0, label='w'\): got NaN"),
+        ("2", r"setting \.data of .*expected a real number, got the string '2'"),
+        (10 ** 400, r"setting \.data of .* an int of about 10\*\*400 is too large"),
+    ])
+    def test_a_number_that_is_not_finite_is_refused_where_it_is_written(self, number, pattern):
+        w = Value(1.0, label="w")
+        with pytest.raises((ValueError, TypeError, OverflowError), match=pattern):
+            w.data = number
+        assert w.data == 1.0
+
+    def test_a_cycle_is_refused_where_it_is_made(self):
+        a = Value(1.0, label="a")
+        b = a * 2.0
+        c = b + 1.0
+        with pytest.raises(GraphError, match=r"setting \.parents of Value\(data=2\.0, grad=0\.0, op='\*'\): "
+                                             r"it would depend on itself") as info:
+            b.parents = (c, b.parents[1])
+        assert info.value.node is b and b.parents[0] is a  # left as it was
+        c.backward()
+        assert a.grad == 2.0
+
+    def test_a_node_cannot_be_its_own_parent(self):
+        a = Value(1.0)
+        with pytest.raises(GraphError, match="depend on itself"):
+            a.parents = (a,)
+        assert a.parents == ()
+
+    def test_parents_and_local_grads_left_different_lengths_are_refused_before_the_walk(self):
+        x, w = Value(2.0), Value(3.0)
+        y = x * w
+        y.local_grads = (3.0,)  # zip would pair it with x and drop w silently
+        with pytest.raises(GraphError, match=r"^backward\(\): Value\(data=6\.0, op='\*'\) has 2 parents "
+                                             r"but 1 local_grads"):
+            y.backward()
+        assert x.grad == w.grad == 0.0
+        y.local_grads = (3.0, 2.0)  # mended
+        y.backward()
+        assert (x.grad, w.grad) == (3.0, 2.0)
+
+    def test_a_node_defined_by_hand_in_two_assignments_works(self):
+        x, y = Value(2.0), Value(3.0)
+        z = Value(6.0)
+        z.parents = (x, y)        # lengths differ for a moment
+        z.local_grads = (3.0, 2.0)
+        z.backward()
+        assert (x.grad, y.grad) == (3.0, 2.0)
+
+    @pytest.mark.parametrize("assign, error, pattern", [
+        (lambda y: setattr(y, "parents", (y.parents[0], 2.0)), TypeError,
+         r"setting \.parents of .*every parent must be a Value, got float 2\.0"),
+        (lambda y: setattr(y, "parents", 5), TypeError, r"setting \.parents of .*expected a tuple of Values, got int 5"),
+        (lambda y: setattr(y, "local_grads", ("a", 1.0)), TypeError,
+         r"setting \.local_grads of .*got the string 'a'"),
+        (lambda y: setattr(y, "local_grads", (INF, 1.0)), ValueError, r"setting \.local_grads of .*got inf"),
+    ])
+    def test_a_broken_assignment_is_refused_and_changes_nothing(self, assign, error, pattern):
+        x, w = Value(2.0), Value(3.0)
+        y = x * w
+        with pytest.raises(error, match=pattern):
+            assign(y)
+        assert y.parents == (x, w) and y.local_grads == (3.0, 2.0)
 
 
 class TestMalformedGraphs:
+    """Graphs broken beneath the checks of assignment (writing the slots themselves)."""
+
     def test_a_cycle_made_through_parents_is_refused_by_check(self):
         a = Value(1.0, label="a")
         b = a * 2.0
         c = b + 1.0
-        b.parents = (c, b.parents[1])  # b now depends on c, which depends on b
+        b._parents = (c, b.parents[1])  # b now depends on c, which depends on b
         with pytest.raises(GraphError, match=r"backward\(check=True\): Value\(data=3\.0, op='\+'\) "
                                              r"depends on itself: .* \(through Value\(data=2\.0, op='\*'\)\)") as info:
             c.backward(check=True)
@@ -325,24 +468,24 @@ class TestMalformedGraphs:
 
     def test_a_node_that_is_its_own_parent_is_a_cycle(self):
         a = Value(1.0)
-        a.parents, a.local_grads = (a,), (1.0,)
+        a._parents, a._local_grads = (a,), (1.0,)
         with pytest.raises(GraphError, match="depends on itself"):
             verify_graph(a)
 
     def test_fewer_local_grads_than_parents_is_refused_by_check(self):
         x, w = Value(2.0), Value(3.0)
         y = x * w
-        y.local_grads = (3.0,)  # zip would pair it with x and drop w silently
+        y._local_grads = (3.0,)
         with pytest.raises(GraphError, match=r"Value\(data=6\.0, op='\*'\) has 2 parents but 1 "
                                              r"local_grads"):
             y.backward(check=True)
         assert x.grad == w.grad == 0.0
 
     @pytest.mark.parametrize("break_it, pattern", [
-        (lambda y: setattr(y, "parents", (y.parents[0], 2.0)), r"has a parent that is not a Value: float 2\.0"),
-        (lambda y: setattr(y, "parents", 5), r"must be tuples, got int and tuple"),
-        (lambda y: setattr(y, "local_grads", ("a", 1.0)), r"local_grads\[0\] of .* is 'a', not a finite number"),
-        (lambda y: setattr(y, "local_grads", (INF, 1.0)), r"local_grads\[0\] of .* is inf, not a finite number"),
+        (lambda y: setattr(y, "_parents", (y.parents[0], 2.0)), r"has a parent that is not a Value: float 2\.0"),
+        (lambda y: setattr(y, "_parents", 5), r"must be tuples, got int and tuple"),
+        (lambda y: setattr(y, "_local_grads", ("a", 1.0)), r"local_grads\[0\] of .* is 'a', not a finite number"),
+        (lambda y: setattr(y, "_local_grads", (INF, 1.0)), r"local_grads\[0\] of .* is inf, not a finite number"),
         (lambda y: setattr(y.parents[0], "grad", INF), r"the grad of the leaf .* is inf, not a finite number"),
     ])
     def test_a_graph_broken_by_hand_is_named_even_without_check(self, break_it, pattern):
@@ -359,7 +502,7 @@ class TestMalformedGraphs:
     def test_a_non_value_parent_is_named_by_topological_order_and_grad(self):
         x = Value(2.0)
         y = x * 3.0
-        y.parents = (x, "three")
+        y._parents = (x, "three")
         with pytest.raises(GraphError, match=r"topological_order\(\): .* not a Value: str 'three'"):
             autograd.topological_order(y)
         with pytest.raises(GraphError, match=r"not a Value: str 'three'"):
@@ -468,3 +611,57 @@ class TestThreads:
         for thread in threads:
             thread.join(10)
         assert w.grad == 2.0 + 3.0 + 7.0
+
+
+# == the step-by-step walk keeps backward()'s promises ================================
+class TestBackwardStepsKeepsBackwardsPromises:
+    def test_an_overflowing_gradient_is_named_and_changes_no_grad(self):
+        w = Value(1e-300, label="w")
+        loss = w * 1e200 * 1e200 * 1e200  # finite (1e300), but d(loss)/dw is 1e600
+        w.grad = 0.5
+        with pytest.raises(OverflowError, match=r"^backward_steps\(\): the gradient of .* overflows a float"):
+            autograd.backward_steps(loss)
+        assert w.grad == 0.5 and loss.grad == 0.0
+
+    def test_a_changed_leaf_is_refused_before_any_step(self):
+        x = Value(2.0)
+        y = x * x
+        x.data = 3.0
+        with pytest.raises(GraphError, match=r"^backward_steps\(\): .* earlier number"):
+            autograd.backward_steps(y)
+        assert x.grad == 0.0
+
+    def test_it_takes_turns_with_backward_in_other_threads(self):
+        # One leaf shared by two threads' graphs.  backward() in one thread saves the leaf's
+        # grad, zeroes it, adds and puts it back; the steps in the other must never see that
+        # half-done: d(2 s^2)/ds = 4 s = 6 in every recorded step.
+        shared = Value(1.5)
+        recorded, errors = [], []
+
+        def stepper():
+            try:
+                for _ in range(1000):
+                    last = autograd.backward_steps(shared * shared * 2.0).steps[-1]
+                    recorded.append(last.contributions[-1].parent_grad)
+            except Exception as error:  # reported by the assert below
+                errors.append(error)
+
+        def backprop():
+            try:
+                for _ in range(1000):
+                    (shared * 3.0).backward()
+            except Exception as error:
+                errors.append(error)
+
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # switch threads as often as CPython can, to interleave
+        try:
+            threads = [threading.Thread(target=stepper), threading.Thread(target=backprop)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            sys.setswitchinterval(previous)
+        assert not errors
+        assert recorded == [6.0] * 1000

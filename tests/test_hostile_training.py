@@ -280,7 +280,7 @@ def test_a_bad_argument_is_refused_before_the_first_step(kwargs, error, message)
 
 def test_a_nan_weight_is_named_before_training_starts():
     model = nn.MLP(2, [3, 1], seed=0)
-    model.layers[1].neurons[0].w[2].data = float("nan")
+    model.layers[1].neurons[0].w[2]._data = float("nan")  # beneath the check of .data =
     for replay in (False, True):
         with pytest.raises(ValueError,
                            match=r"fit: parameter 'layers\.1\.neurons\.0\.w\.2' is nan"):
@@ -395,7 +395,7 @@ def test_a_deeply_nested_config_is_the_documented_error_too(tmp_path):
 
 def test_predict_names_a_weight_that_is_nan():
     model = nn.MLP(2, [3, 1], seed=0)
-    model.layers[0].neurons[2].b.data = float("nan")
+    model.layers[0].neurons[2].b._data = float("nan")  # beneath the check of .data =
     with pytest.raises(ValueError, match=r"predict of MLP\(2 -> 3 -> 1.*parameter "
                                          r"'layers\.0\.neurons\.2\.b' is nan"):
         model.predict([[0.0, 1.0]])
@@ -403,6 +403,6 @@ def test_predict_names_a_weight_that_is_nan():
 
 def test_predict_names_a_weight_that_is_inf():
     model = nn.Neuron(2, seed=0)
-    model.w[1].data = float("-inf")
+    model.w[1]._data = float("-inf")  # beneath the check of .data =
     with pytest.raises(ValueError, match=r"parameter 'w\.1' is -inf"):
         model.predict([[0.0, 1.0]])

@@ -227,6 +227,29 @@ def test_no_module_writes_another_modules_globals():
     assert not wrong, "\n".join(wrong)
 
 
+# A Value's slots behind data, parents and local_grads, and its change stamps: read and
+# written directly only by the node makers and the backward walk (for speed); everyone
+# else goes through the properties, whose setters check a change made by hand.
+VALUE_SLOTS = {"_data", "_parents", "_local_grads", "_made_at", "_changed_at"}
+SLOT_READERS = {"autograd.value", "autograd.nary", "autograd.backward"}
+
+
+def slot_uses(tree: ast.Module, here: str) -> list[str]:
+    return [f"{here}:{node.lineno} uses .{node.attr}" for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr in VALUE_SLOTS]
+
+
+def test_the_slot_check_finds_one():
+    assert slot_uses(ast.parse("x._parents = ()\ny = v._data\n"), "nn.demo") == [
+        "nn.demo:1 uses ._parents", "nn.demo:2 uses ._data"]
+
+
+def test_only_the_node_makers_and_the_walk_touch_a_values_slots():
+    wrong = [use for here, tree in MODULES.items() if here not in SLOT_READERS
+             for use in slot_uses(tree, here)]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_engine_knows_nothing_of_networks_or_drawing_libraries():
     wrong = []
     core = ("autograd.ops", "autograd.value", "autograd.nary", "autograd.backward")

@@ -222,7 +222,7 @@ def test_a_newly_defined_primitive_gets_its_method_from_install_methods():
 ])
 def test_new_primitives_refuse_numbers_outside_their_domain_by_name(name, bad, message):
     x = Value(0.0)
-    x.data = bad  # by hand, as Value(inf) itself is refused
+    x._data = bad  # beneath the checks: Value(inf) and x.data = inf are refused
     with pytest.raises((ValueError, OverflowError), match=rf"{name}\(\).*{message}|{message}.*{name}"):
         getattr(x, name)()
 

@@ -87,7 +87,7 @@ def test_a_model_with_a_custom_activation_cannot_be_saved(path):
 
 def test_non_finite_weights_are_not_saved(path):
     model = nn.Neuron(2, seed=0)
-    model.w[1].data = float('inf')
+    model.w[1]._data = float('inf')  # beneath the check of .data =
     with pytest.raises(ValueError, match="parameter 'w.1' .* is inf"):
         model.save(path)
 
