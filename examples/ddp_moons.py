@@ -99,6 +99,9 @@ def worker(rank: int, port: int, model: nn.MLP, optimizer: nn.optim.Adam,
             predicted = (back.predict(X) > 0).astype(int)
             say(f"chainrule: accuracy {nn.metrics.accuracy_score(y, predicted):.4f} "
                 f"({back!r}, back from PyTorch on rank 0)")
+        # Leave together: a rank that tears its connections down while the other is still
+        # working can make gloo abort the process (seen on a loaded machine).
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 
