@@ -37,7 +37,7 @@ import numpy as np
 
 from autograd import ops
 from autograd.backward import topological_order
-from autograd.value import Value
+from autograd.value import Value, numbers_of
 
 __all__ = ["Tape", "ReplayError"]
 
@@ -282,7 +282,7 @@ class Tape:
                              f"got {inputs.shape}")
         param_values = self._param_values
         if parameter_values is None:
-            param_values[:] = [p.data for p in self.parameters]
+            param_values[:] = numbers_of(self.parameters)
         else:
             if np.shape(parameter_values) != param_values.shape:
                 raise ValueError(f"Tape.forward: expected {len(self.parameters)} parameter values, "

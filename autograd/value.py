@@ -26,6 +26,7 @@ either would let a number slip out of the graph without a word (docs/reliability
 """
 from __future__ import annotations
 
+import builtins
 import math
 import numbers
 import operator
@@ -39,7 +40,7 @@ from autograd import ops
 
 __all__ = ["Value", "no_grad", "enable_grad", "is_grad_enabled", "to_float", "as_value",
            "make_node", "apply", "unary_maker", "install_methods", "require_value",
-           "all_finite", "not_finite_error", "GraphError", "change_count", "set_data",
+           "all_finite", "not_finite_error", "GraphError", "change_count", "set_data", "numbers_of",
            "mismatched_nodes"]
 
 class _GradMode(threading.local):
@@ -205,18 +206,30 @@ def set_data(values: Sequence[Value], numbers: Sequence[float], where: str) -> N
     [0.5, 1.5]
     """
     global _changes
-    values, numbers = list(values), list(map(float, numbers))
+    numbers = list(map(float, numbers))
     if len(values) != len(numbers):
         raise ValueError(f"{where}: {len(values)} Values but {len(numbers)} numbers")
-    if not all_finite(numbers):
+    # inf or NaN anywhere makes the sum inf or NaN: one pass in C (and the exact test
+    # only when the sum of finite numbers overflows)
+    if not _LOWEST <= builtins.sum(numbers) <= _LARGEST and not all_finite(numbers):
         k = next(i for i, x in enumerate(numbers) if not _LOWEST <= x <= _LARGEST)
         raise ValueError(f"{where}: the new number for {values[k]!r} is {numbers[k]!r}, "
                          "not a finite number; no Value was changed")
     with _changes_lock:
         _changes += 1
+        stamp = _changes
         for value, number in zip(values, numbers):
             value._data = number
-            value._changed_at = _changes
+            value._changed_at = stamp
+
+
+def numbers_of(values: Iterable[Value]) -> list[float]:
+    """The ``data`` of each Value, as a list (faster than reading ``.data`` one by one).
+
+    >>> numbers_of([Value(1.0), Value(2.5)])
+    [1.0, 2.5]
+    """
+    return [value._data for value in values]
 
 
 def _set_data(node: Value, number) -> None:

@@ -46,7 +46,7 @@ from typing import Callable, Iterable, Mapping, Optional
 import numpy as np
 
 from autograd import Value, enable_grad
-from autograd.value import set_data
+from autograd.value import numbers_of, set_data
 from autograd.backward import last_backward
 from autograd.language import say
 from autograd.learner_warnings import warn
@@ -229,7 +229,8 @@ class Optimizer:
         # _update writes the buffers in place, so keep a copy to put back if the step is refused.
         previous = {name: list(values) for name, values in self.state.items()}
         self.step_count += 1
-        new_values = [self._update(i, p.data, p.grad) for i, p in enumerate(self.params)]
+        values = numbers_of(self.params)
+        new_values = [self._update(i, x, p.grad) for i, (x, p) in enumerate(zip(values, self.params))]
         problem = self._non_finite(new_values, self.state)
         if problem is not None:
             self.step_count -= 1

@@ -46,7 +46,7 @@ import numpy as np
 import autograd
 from autograd import Value, no_grad
 from autograd.tape import ReplayError, Tape
-from autograd.value import set_data
+from autograd.value import numbers_of, set_data
 from nn.arguments import as_count, as_flag, as_number
 from nn.activations import activation_record
 from nn.layers import MLP, Layer, Neuron, as_values
@@ -402,7 +402,7 @@ class ReplayTrainer:
         parameters += [p for p in held if p not in in_model]
         position = {p: i for i, p in enumerate(parameters)}
         self.parameters = parameters
-        self.theta = np.array([p.data for p in parameters])
+        self.theta = np.array(numbers_of(parameters))
         self.grads = np.zeros_like(self.theta)
         if isinstance(optimizer, Optimizer):
             self.optimizer_index = np.array([position[p] for p in optimizer.params])
@@ -525,7 +525,7 @@ class ReplayTrainer:
         for p, g in zip(self.parameters, grads.tolist()):
             p.grad += g
         self.optimizer.step()
-        self.theta = np.array([p.data for p in self.parameters])
+        self.theta = np.array(numbers_of(self.parameters))
 
     def train_epoch(self, order: list[int], batch_size: int,
                     epoch: int) -> tuple[float, float | None]:
