@@ -21,8 +21,9 @@ Every number a node holds is finite: ``Value()`` and ``x.data = ...`` refuse inf
 and NaN, and each node maker refuses a result or a local derivative that
 overflows, naming the operation and the values.  A change made by hand after a
 graph was built is counted: ``backward()`` refuses a node computed from a number
-changed since, and ``x.parents = ...`` refuses a cycle where it is made.  ``float(x)`` and ``bool(x)`` are refused too, because
-either would let a number slip out of the graph without a word (docs/reliability.md).
+changed since, and ``x.parents = ...`` refuses a cycle where it is made.
+``float(x)`` and ``bool(x)`` are refused too, because either would let a number
+slip out of the graph without a word (docs/reliability.md).
 """
 from __future__ import annotations
 
@@ -233,7 +234,8 @@ def numbers_of(values: Iterable[Value]) -> list[float]:
 
 
 def _set_data(node: Value, number) -> None:
-    number = to_float(number, f"setting .data of {node!r}")
+    if not (type(number) is float and _LOWEST <= number <= _LARGEST):  # else say what is wrong
+        number = to_float(number, f"setting .data of {node!r}")
     if number != node._data:  # the same number again changes nothing any node computed
         set_data((node,), (number,), "setting .data")
 
