@@ -158,11 +158,13 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, where: str = "topological_order()") -> list[Value]:
     """Every Value ``root`` depends on, each after all of its parents.
 
     It trusts the graph (see ``verify_graph`` for the checked version) but names the
-    node of a graph too broken to walk at all, a parent that is not a Value say.
+    node of a graph too broken to walk at all, a parent that is not a Value say, or
+    one whose parents and local_grads were left different lengths; ``where`` names
+    the operation in that error.
 
     >>> x = Value(1.0); y = x * 2; z = y + x
     >>> [v.data for v in topological_order(z)]
@@ -171,7 +173,10 @@ def topological_order(root: Value) -> list[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"topological_order(): root must be a Value, got {type(root).__name__} {root!r}")
     with _collector_paused():
-        return _topological_order(root)
+        order = _topological_order(root, where)
+    if mismatched_nodes():  # drawings, explain and the steps read each parent with its local_grad
+        _refuse_mismatched(order, where)
+    return order
 
 
 def _topological_order(root: Value, where: str = "topological_order()") -> list[Value]:
@@ -351,6 +356,16 @@ def refuse_changed_graph(order: Sequence[Value], now: int, where: str = "backwar
     ...     error.node is y
     True
     """
+    _refuse_mismatched(order, where)
+    for node in order:
+        made_at = node._made_at
+        if made_at != now and node._parents:
+            for parent in node._parents:
+                if getattr(parent, "_changed_at", -1) > made_at:
+                    raise _stale(node, parent, where)
+
+
+def _refuse_mismatched(order: Sequence[Value], where: str) -> None:
     mismatched = mismatched_nodes()
     if mismatched:
         in_graph = set(order)
@@ -359,13 +374,7 @@ def refuse_changed_graph(order: Sequence[Value], now: int, where: str = "backwar
                 raise GraphError(
                     f"{where}: {_named(node)} has {len(node.parents)} parents but "
                     f"{len(node.local_grads)} local_grads (set by hand); give one local "
-                    "derivative per parent before calling backward()", node)
-    for node in order:
-        made_at = node._made_at
-        if made_at != now and node._parents:
-            for parent in node._parents:
-                if getattr(parent, "_changed_at", -1) > made_at:
-                    raise _stale(node, parent, where)
+                    "derivative per parent before using the graph", node)
 
 
 def _stale(node: Value, parent: Value, where: str) -> GraphError:
@@ -398,6 +407,8 @@ def backward(root: Value, gradient: float = 1.0, check: bool = False) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"backward(): root must be a Value, got {type(root).__name__} {root!r}")
     gradient = to_float(gradient, "backward(gradient)")
+    if type(check) is not bool:
+        raise _not_a_flag("backward(check=...)", check)
     with _one_backward_at_a_time, _collector_paused():
         if check:
             order = verify_graph(root, "backward(check=True)")
@@ -447,6 +458,11 @@ def backward(root: Value, gradient: float = 1.0, check: bool = False) -> None:
                 _raise_if_malformed(root, "backward()")
             raise
     record_backward(root, earlier)
+
+
+def _not_a_flag(where: str, flag) -> TypeError:
+    return TypeError(f"{where}: expected True or False, got {type(flag).__name__} {flag!r} "
+                     "(a string such as 'no' would count as true)")
 
 
 def gradient_overflow(node: Value, where: str, earlier_grad: float | None = None) -> OverflowError:
@@ -502,6 +518,9 @@ def grad(output: Value, inputs: Sequence[Value] | Value,
             raise TypeError(f"grad(): inputs must be Values, got {type(x).__name__} {x!r}")
     if not isinstance(output, Value):
         raise TypeError(f"grad(): output must be a Value, got {type(output).__name__} {output!r}")
+    for name, flag in (("create_graph", create_graph), ("check", check)):
+        if type(flag) is not bool:
+            raise _not_a_flag(f"grad({name}=...)", flag)
     if check:
         order = verify_graph(output, "grad(check=True)")
     else:

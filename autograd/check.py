@@ -371,7 +371,7 @@ def check_order(root: Value, order: list[Value], interior: bool = False, eps: fl
     reruns = reruns or {}
     seed = root.grad or 1.0  # backward(gradient=g) scales every grad by g
     never = never_backward(root, order)
-    constants = GraphView(order).constants
+    constants = GraphView(order, where="check_graph", any_size=True).constants
     index = {v: k for k, v in enumerate(order)}
     children: dict = {v: [] for v in order}
     for v in order:

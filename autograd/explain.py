@@ -327,14 +327,14 @@ def explain(node: Value, root: Value | None = None, *, fmt: str = ".4g",
                              f"(it was not kept in a variable), so the nodes that use {node!r} "
                              "cannot be found: pass explain(node, root=output), or keep the "
                              "output and call its backward() again")
-        order = topological_order(root)
+        order = topological_order(root, "explain()")
         if not any(v is node for v in order):
             raise ValueError(f"explain(): {node!r} is not part of the graph of the latest "
                              f"backward() (from {root!r}): call backward() on the output it "
                              "leads to first, or pass explain(node, root=that_output)")
     else:
         require_value(root, "explain(root=...)")
-        order = topological_order(root)
+        order = topological_order(root, "explain()")
         if not any(v is node for v in order):
             raise ValueError(f"explain(): {node!r} is not part of the graph of root {root!r}")
     computed = not never_backward(root, order)

@@ -246,7 +246,7 @@ def draw_graph(root: Value, *, grads: bool = True, edge_labels: bool = False,
     check_drawing_arguments("draw_graph", grads, edge_labels, fmt, rankdir, collapse, fused, max_nodes)
     check_flag(check, "check", "draw_graph")
     check_flag(check_interior, "check_interior", "draw_graph")
-    order = topological_order(root)
+    order = topological_order(root, "draw_graph()")
     view = GraphView(order, model, fmt=fmt)
     style = GraphStyle()
     if highlight is not None:

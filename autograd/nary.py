@@ -34,7 +34,7 @@ def sum(values: Iterable) -> Value:  # noqa: A001 - mirrors torch.sum
     >>> sum([]).data
     0.0
     """
-    parents = tuple(values)
+    parents = _items(values, "sum()")
     if not parents:
         return Value(0.0)
     return apply(_SUM, parents)
@@ -48,7 +48,7 @@ def max(values: Iterable) -> Value:  # noqa: A001 - mirrors torch.max
     >>> m.data, a.grad, b.grad
     (3.0, 0.0, 1.0)
     """
-    parents = tuple(values)
+    parents = _items(values, "max()")
     if not parents:
         raise ValueError("max() of no values: give at least one")
     return apply(_MAX, parents)
@@ -62,6 +62,10 @@ def linear(weights: Sequence[Value], inputs: Sequence, bias=0.0) -> Value:
     >>> out.data, out.local_grads
     (2.5, (3.0, 4.0, 2.0, -1.0, 1.0))
     """
+    if type(weights) not in (list, tuple):
+        weights = _items(weights, "linear() weights")
+    if type(inputs) not in (list, tuple):
+        inputs = _items(inputs, "linear() inputs")
     n = len(weights)
     if n != len(inputs):
         raise ValueError(_LENGTH_ERROR.format(n, len(inputs)))
@@ -78,3 +82,13 @@ def linear(weights: Sequence[Value], inputs: Sequence, bias=0.0) -> Value:
 
 
 _forward, _derivative = ops.LINEAR.forward, ops.LINEAR.derivative
+
+
+def _items(values, where: str) -> tuple:
+    """``values`` as a tuple, or a TypeError naming ``where`` (a single number is not a list)."""
+    if isinstance(values, (tuple, list)):
+        return tuple(values)
+    if isinstance(values, (str, bytes, Value)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{where}: expected a list of Values or numbers, got "
+                        f"{type(values).__name__} {values!r}")
+    return tuple(values)

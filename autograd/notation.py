@@ -38,7 +38,7 @@ from autograd import ops
 from autograd.language import say
 from autograd.value import Value
 
-__all__ = ["format_number", "check_format", "check_count", "check_flag", "safe_text", "Expr",
+__all__ = ["MAX_VIEW", "format_number", "check_format", "check_count", "check_flag", "safe_text", "Expr",
            "Neuron", "Edge", "Operation", "GraphView", "parameter_names", "Notation", "ChainRule",
            "chain_rule", "paths", "d_name", "text_width", "pad", "derivative_name", "latex_name", "latex_text", "wrap",
            "SUM", "PRODUCT", "POWER", "ATOM", "MAX_PATHS", "MAX_PATH_EDGES", "MAX_LABEL",
@@ -47,6 +47,10 @@ __all__ = ["format_number", "check_format", "check_count", "check_flag", "safe_t
 MAX_PATHS = 32        # more paths than this make a chain-rule sum nobody reads
 MAX_PATH_EDGES = 64   # a longer path makes a product nobody reads (and a text that grows without end)
 MAX_LABEL = 80        # a label is cut to this many characters wherever it is shown
+# Drawings, frames, step tables and explanations read a graph through a GraphView, about
+# 20 microseconds per Value: past this many Values one would take seconds, then minutes,
+# and show nobody anything readable.  Refused, saying how big and what to look at instead.
+MAX_VIEW = 100_000
 
 # The few words the notation writes, in Korean (autograd/language.py); the rest is symbols.
 KOREAN = {"{op} (with {constants})": "{op} (상수 {constants})"}
@@ -363,7 +367,13 @@ class GraphView:
     """
 
     def __init__(self, order: list[Value], model=None, *, fmt: str = ".4g",
-                 where: str = "draw_graph"):
+                 where: str = "draw_graph", any_size: bool = False):
+        if len(order) > MAX_VIEW and not any_size:  # check_graph reads only the constants
+            raise ValueError(
+                f"{where}: the graph has {len(order):,} Values, more than the {MAX_VIEW:,} a "
+                "drawing, frames, a step table or an explanation can show (it would take minutes "
+                "and nobody could read it). Look at a smaller piece: one sample instead of a "
+                "batch, fewer layers or steps; backward() and check_graph() take any size")
         self.order = order
         self.root = order[-1] if order else None
         self.fmt = fmt

@@ -710,7 +710,7 @@ def backward_steps(root: Value, gradient: float = 1.0, *, fmt: str = ".4g", mode
         raise TypeError(f"backward_steps(): gradient must be a number, got {gradient!r}") from None
     if not gradient - gradient == 0.0:  # NaN or infinite
         raise ValueError(f"backward_steps(): gradient must be a finite number, got {gradient!r}")
-    order = topological_order(root)
+    order = topological_order(root, "backward_steps()")
     refuse_changed_graph(order, change_count(), "backward_steps()")
     view = GraphView(order, model, fmt=fmt, where="backward_steps")
     level, note = _choose_level(view, collapse)

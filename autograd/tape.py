@@ -31,6 +31,7 @@ for a node that no parameter flows into (the data, the targets).
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, Sequence
 
 import numpy as np
@@ -65,8 +66,12 @@ class _Structure:
             # further outputs (say, a model's outputs beside its loss) are read, not differentiated
             self.extra_outputs = [position[v] for v in outputs[1:]]
         except KeyError:
-            raise ValueError("Tape.record: every further output must be part of the first output's "
-                             "graph") from None
+            raise ReplayError(
+                "Tape.record: every further output must be part of the first output's graph; for "
+                "the recorded sample it is not: the first output (the loss) does not depend on "
+                "it, as when a Python min(), max() or if chose a constant instead of the model's "
+                "output. Write the choice in the graph (relu, abs), or train without "
+                "replay") from None
         input_position = {v: k for k, v in enumerate(inputs)}
         param_position = {p: k for k, p in enumerate(parameters)}
         self.fn = fn
@@ -294,15 +299,41 @@ class Tape:
         if len(self._param_rows):
             values[self._param_rows] = param_values[self._param_cols][:, None]
         # an overflow is reported below, as an error naming the samples, not as a warning
-        with np.errstate(over="ignore", invalid="ignore"):
-            for group in self._groups:
-                group.forward(values)
-        self._values, self._grads, self._inputs = values, grads, inputs
-        out = values[self._output_row]
-        if not np.all(np.isfinite(out)):
-            raise FloatingPointError("Tape.forward: the output is not finite for some samples "
-                                     f"(rows {np.flatnonzero(~np.isfinite(out))[:5].tolist()})")
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                for group in self._groups:
+                    group.forward(values)
+            self._values, self._grads, self._inputs = values, grads, inputs
+            out = values[self._output_row]
+            if not np.all(np.isfinite(out)):
+                raise FloatingPointError("Tape.forward: the output is not finite for some samples "
+                                         f"(rows {np.flatnonzero(~np.isfinite(out))[:5].tolist()})")
+        except (ArithmeticError, ValueError) as error:
+            self._refuse_if_the_scalar_engine_computes(inputs, error)
+            raise
         return out.copy()
+
+    def _refuse_if_the_scalar_engine_computes(self, inputs: np.ndarray, error: Exception) -> None:
+        """After replay failed on a batch: ReplayError if the scalar engine computes every sample.
+
+        Then replay is what is wrong, not the numbers: the graph depends on the data (a
+        Python ``max``, ``min`` or ``if`` choosing a node, or a shift taken from the
+        recorded sample), and an overflow would otherwise be blamed on the learning rate.
+        """
+        for row in inputs.tolist():
+            try:
+                result = self._fn(*[Value(x) for x in row])
+            except (ArithmeticError, ValueError):
+                return  # the scalar engine fails too: the error is the numbers' own
+            outputs = [result] if isinstance(result, Value) else list(result)
+            if not all(isinstance(v, Value) and math.isfinite(v.data) for v in outputs):
+                return
+        raise ReplayError(
+            f"Tape.forward: replaying fails on this batch ({error}) where the scalar engine "
+            f"computes every one of its {len(inputs)} samples: the graph depends on the data (a "
+            "Python max(), min() or if choosing a node, or a number taken from the recorded "
+            "sample, such as a softmax shift), so one recording cannot be replayed for every "
+            "sample.") from error
 
     def _work_arrays(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
         """The values and gradients arrays for a batch of this size, kept between calls.

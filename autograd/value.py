@@ -336,7 +336,9 @@ class Value:
     def __init__(self, data, parents: Iterable[Value] = (), local_grads: Iterable[float] = (),
                  op: str = "", label: str = ""):
         self._data = to_float(data, "Value()")
-        parents, local_grads = tuple(parents), tuple(local_grads)
+        parents = _as_tuple(parents, "Value(parents=...)", "a tuple of Values")
+        local_grads = _as_tuple(local_grads, "Value(local_grads=...)",
+                                "a tuple of numbers, one per parent")
         for p in parents:
             if not isinstance(p, Value):
                 raise TypeError(f"Value(): every parent must be a Value, got {type(p).__name__} {p!r}")
@@ -400,18 +402,63 @@ class Value:
     # Ordering compares data, so ``if loss < 0.01`` and ``max(values)`` work.
     # Equality and hashing stay by identity: Values are usable as dict keys.
     def __lt__(self, other):
-        return self._data < _number_of(other)
+        return self._data < _comparable(other, self, "<")
 
     def __le__(self, other):
-        return self._data <= _number_of(other)
+        return self._data <= _comparable(other, self, "<=")
 
     def __gt__(self, other):
-        return self._data > _number_of(other)
+        return self._data > _comparable(other, self, ">")
 
     def __ge__(self, other):
-        return self._data >= _number_of(other)
+        return self._data >= _comparable(other, self, ">=")
 
     __hash__ = object.__hash__
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats the number, as for a float; ``f"{x}"`` is the repr.
+
+        A string leaves nothing out of the graph, so unlike ``float(x)`` it is allowed.
+
+        >>> f"{Value(2.0 / 3):.3f}"
+        '0.667'
+        """
+        return format(self._data, spec) if spec else repr(self)
+
+    # The other ways Python turns a number into an int, or computes with whole numbers,
+    # would also drop the graph without a word: each says what to write instead.
+    def __int__(self):
+        raise _leaves_the_graph(self, "int()", "int(x.data)")
+
+    def __index__(self):
+        raise _leaves_the_graph(self, "use as an index (range(), list[x], ...)", "int(x.data)")
+
+    def __round__(self, ndigits=None):
+        raise _leaves_the_graph(self, "round()", "round(x.data)")
+
+    def __trunc__(self):
+        raise _leaves_the_graph(self, "math.trunc()", "math.trunc(x.data)")
+
+    def __floor__(self):
+        raise _leaves_the_graph(self, "math.floor()", "math.floor(x.data)")
+
+    def __ceil__(self):
+        raise _leaves_the_graph(self, "math.ceil()", "math.ceil(x.data)")
+
+    def __mod__(self, other):
+        raise _not_differentiable(self, "%", other)
+
+    __rmod__ = __mod__
+
+    def __floordiv__(self, other):
+        raise _not_differentiable(self, "//", other)
+
+    __rfloordiv__ = __floordiv__
+
+    def __divmod__(self, other):
+        raise _not_differentiable(self, "divmod()", other)
+
+    __rdivmod__ = __divmod__
 
     # -- arithmetic: each operator is one primitive or a one-line composition --
     def __add__(self, other):
@@ -492,6 +539,48 @@ class Value:
     def __abs__(self) -> Value:
         return self.abs()
 
+    # numpy applies its functions to a Value by calling the method of the function's
+    # name (np.exp(x) calls x.exp()): these are numpy's names for the same functions,
+    # so np.arctan(x) stays in the graph like x.atan().
+    def arctan(self) -> Value:
+        """numpy's name for atan: ``np.arctan(x)`` is ``x.atan()``.
+
+        >>> import numpy as np; round(np.arctan(Value(1.0)).data, 6)
+        0.785398
+        """
+        return self.atan()
+
+    def arcsin(self) -> Value:
+        """numpy's name for asin: ``np.arcsin(x)`` is ``x.asin()``."""
+        return self.asin()
+
+    def arccos(self) -> Value:
+        """numpy's name for acos: ``np.arccos(x)`` is ``x.acos()``."""
+        return self.acos()
+
+    def log10(self) -> Value:
+        """log10(x) = log(x) / log(10).
+
+        >>> Value(100.0).log10().data
+        2.0
+        """
+        return self.log() / math.log(10.0)
+
+    def log2(self) -> Value:
+        """log2(x) = log(x) / log(2)."""
+        return self.log() / math.log(2.0)
+
+    def exp2(self) -> Value:
+        """2 ** x, as ``np.exp2(x)``."""
+        return 2.0 ** self
+
+    def conjugate(self) -> Value:
+        """A real number is its own conjugate (numpy asks for it in ``np.std`` and ``np.var``)."""
+        return self
+
+    def rint(self):
+        raise _leaves_the_graph(self, "np.round() / np.rint()", "np.round(x.data)")
+
     # -- gradients ------------------------------------------------------------
     def backward(self, gradient: float = 1.0, check: bool = False) -> None:
         """Fill in ``grad`` of every Value this one depends on (the chain rule).
@@ -530,8 +619,38 @@ def require_value(x, where: str) -> Value:
     return x
 
 
-def _number_of(x):
-    return x._data if isinstance(x, Value) else x
+def _comparable(x, value: Value, symbol: str):
+    """The number to compare ``value`` with, or a TypeError naming both."""
+    if isinstance(x, Value):
+        return x._data
+    if isinstance(x, numbers.Real):
+        return x
+    raise TypeError(f"{value!r} {symbol} {type(x).__name__} {x!r}: a Value compares with "
+                    "numbers and Values only")
+
+
+def _as_tuple(items, where: str, expected: str) -> tuple:
+    if isinstance(items, (str, bytes)):
+        raise TypeError(f"{where}: expected {expected}, got {type(items).__name__} {items!r}")
+    try:
+        return tuple(items)
+    except TypeError:
+        raise TypeError(f"{where}: expected {expected}, got {type(items).__name__} "
+                        f"{items!r}") from None
+
+
+def _leaves_the_graph(value: Value, what: str, instead: str) -> TypeError:
+    return TypeError(
+        f"{what} of {value!r}: a Value does not turn into a whole number by itself, because "
+        f"the number would leave the graph and its gradient would be lost without a word. "
+        f"For the plain number write {instead}")
+
+
+def _not_differentiable(value: Value, operation: str, other) -> TypeError:
+    return TypeError(
+        f"{operation} with {value!r} and {other!r}: chainrule has no {operation} of Values (its "
+        "result is a step function, with derivative 0 or undefined). Compute it on the plain "
+        "numbers, x.data, if no gradient should flow through it")
 
 
 _new_value = Value.__new__

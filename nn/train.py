@@ -420,6 +420,10 @@ class ReplayTrainer:
         # where training started, to go back to if a check finds replay was not exact
         self.start = self.theta.copy(), (state_dict() if callable(state_dict) else None)
         self.checks = self.epoch = 0
+        # Replay trains on the mean of the samples' losses.  The built-in losses are such a
+        # mean; a loss of the learner's own may not be ((mean error)^2, the worst sample):
+        # each batch's loss is then also computed whole, from the replayed outputs.
+        self.custom_loss = record is None
         self.branch_free = branch_free(model)
         self.full_check_every = 10
         second = self.samples[1] if len(self.samples) > 1 else None
@@ -468,9 +472,16 @@ class ReplayTrainer:
         update; ``train_epoch`` turns the outputs into the epoch's accuracy.
         """
         indices = np.asarray(indices)
-        sample_losses = self.tape.forward(self.samples[indices], self.theta)
+        try:
+            sample_losses = self.tape.forward(self.samples[indices], self.theta)
+        except ReplayError as error:
+            self.restore()   # every step so far trained on numbers that may be wrong
+            raise ReplayError(f"fit(replay=True), epoch {self.epoch + 1}: {error} "
+                              f"{_REPLAY_ADVICE}") from None
         outputs = self.tape.extra_outputs()
         self._check_one_sample(indices, sample_losses, outputs)
+        if self.custom_loss and len(indices) > 1:
+            self._check_batch_is_a_mean(indices, sample_losses, outputs)
         grads = self.tape.backward(1.0 / len(indices))   # the gradient of the batch mean
         loss = float(sample_losses.sum()) / len(indices)
         if self.penalty is not None:
@@ -518,6 +529,28 @@ class ReplayTrainer:
                 f"{scalar!r} for the outputs {outputs.tolist()} and targets "
                 f"{self.samples[sample, self.nin:].tolist()}: the loss depends on the data (a "
                 "Python branch on a Value's data, or a number taken from the recorded sample).")
+
+    def _check_batch_is_a_mean(self, indices: np.ndarray, losses: np.ndarray,
+                               outputs: np.ndarray) -> None:
+        """The learner's loss of the whole batch, by the scalar engine on the replayed outputs,
+        must be the mean of the samples' losses that replay trains on."""
+        rows = [[Value(v) for v in row] for row in outputs.tolist()]
+        targets = [[Value(v) for v in row] for row in self.samples[indices, self.nin:].tolist()]
+        if not (self.one_hot or outputs.shape[1] > 1):
+            rows, targets = [r[0] for r in rows], [t[0] for t in targets]
+        whole = _loss(self.loss_fn, rows, targets).data
+        mean = float(losses.mean())
+        if not abs(whole - mean) <= 1e-9 * max(1.0, abs(whole)):
+            self.restore()   # the steps so far may have trained on the wrong loss
+            name = getattr(self.loss_fn, "__name__", repr(self.loss_fn))
+            raise ReplayError(
+                f"fit(replay=True): the loss {name} of the batch of samples {indices.tolist()[:8]}"
+                f"{' ...' if len(indices) > 8 else ''} of X (epoch {self.epoch + 1}) is "
+                f"{whole!r}, but the mean of its samples' replayed losses is {mean!r}. Replay "
+                "replays one sample at a time and trains on the mean, so it can only train a "
+                "loss that is a mean over samples (not the square of a mean, nor the worst "
+                "sample) and that does not depend on the data (a Python branch on a Value's "
+                f"data). {_REPLAY_ADVICE}")
 
     def _step_on_values(self, grads: np.ndarray) -> None:
         """A step of an optimizer without array_step: the gradients go through the Values."""

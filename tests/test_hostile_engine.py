@@ -10,6 +10,7 @@ import math
 import sys
 import threading
 
+import numpy as np
 import pytest
 
 import autograd
@@ -665,3 +666,116 @@ class TestBackwardStepsKeepsBackwardsPromises:
             sys.setswitchinterval(previous)
         assert not errors
         assert recorded == [6.0] * 1000
+
+
+# == a Value used where Python wants another kind of number ============================
+class TestAValueUsedAsAnotherKindOfNumber:
+    def test_format_gives_the_number_as_a_float_would(self):
+        x = Value(2.0 / 3, label="x")
+        assert f"{x:.3f}" == "0.667" and "{:>6.2f}".format(x) == "  0.67"
+        assert f"{x}" == repr(x)
+
+    @pytest.mark.parametrize("use, pattern", [
+        (int, r"^int\(\) of Value\(data=2\.5.*write int\(x\.data\)"),
+        (round, r"^round\(\) of Value\(data=2\.5.*round\(x\.data\)"),
+        (math.trunc, r"^math\.trunc\(\) of Value"), (math.floor, r"^math\.floor\(\) of Value"),
+        (math.ceil, r"^math\.ceil\(\) of Value"),
+        (lambda v: range(v), r"^use as an index .* of Value\(data=2\.5"),
+        (lambda v: [1, 2, 3][v], r"^use as an index"),
+        (lambda v: v % 2, r"^% with Value\(data=2\.5.* and 2: chainrule has no %"),
+        (lambda v: 7 // v, r"^// with Value"), (lambda v: divmod(v, 2), r"^divmod\(\) with Value"),
+        (lambda v: v < "a", r"^Value\(data=2\.5.*\) < str 'a': a Value compares with numbers"),
+        (lambda v: v >= None, r"^Value\(data=2\.5.*\) >= NoneType None"),
+        (lambda v: np.round(v), r"np\.round\(\) / np\.rint\(\) of Value"),
+    ])
+    def test_ways_of_leaving_the_graph_say_what_to_write(self, use, pattern):
+        with pytest.raises(TypeError, match=pattern):
+            use(Value(2.5))
+
+    def test_ordering_still_compares_data(self):
+        a, b = Value(1.0), Value(3.0)
+        assert a < 2 and b >= a and max([a, b]) is b and sorted([b, a]) == [a, b]
+
+    @pytest.mark.parametrize("name", ["arctan", "arcsin", "arccos", "log10", "log2", "exp2"])
+    def test_numpys_names_stay_in_the_graph(self, name):
+        x = Value(0.5)
+        y = getattr(np, name)(x)
+        assert y.data == pytest.approx(getattr(np, name)(0.5), rel=1e-15)
+        slope = (getattr(np, name)(0.5 + 1e-6) - getattr(np, name)(0.5 - 1e-6)) / 2e-6
+        assert grad(y, [x])[0] == pytest.approx(slope, rel=1e-6)
+
+    def test_np_std_of_values_is_a_value_in_the_graph(self):
+        a, b = Value(0.5), Value(1.5)
+        s = np.std([a, b])
+        s.backward()
+        assert s.data == 0.5 and (a.grad, b.grad) == (-0.5, 0.5)
+
+    @pytest.mark.parametrize("make, pattern", [
+        (lambda x: Value(4.0, x, 4.0), r"Value\(parents=\.\.\.\): expected a tuple of Values, got Value"),
+        (lambda x: Value(4.0, (x,), 4.0), r"Value\(local_grads=\.\.\.\): expected a tuple of numbers.*got float 4\.0"),
+        (lambda x: Value(4.0, "ab", ()), r"Value\(parents=\.\.\.\): expected a tuple of Values, got str 'ab'"),
+    ])
+    def test_a_hand_made_node_with_a_single_parent_not_in_a_tuple_is_named(self, make, pattern):
+        with pytest.raises(TypeError, match=pattern):
+            make(Value(2.0))
+
+    @pytest.mark.parametrize("call, pattern", [
+        (lambda: autograd.sum(5), r"^sum\(\): expected a list of Values or numbers, got int 5"),
+        (lambda: autograd.sum(None), r"^sum\(\): expected a list .* got NoneType None"),
+        (lambda: autograd.max(5), r"^max\(\): expected a list .* got int 5"),
+        (lambda: autograd.linear(None, None), r"^linear\(\) weights: expected a list .* got NoneType"),
+        (lambda: autograd.linear([Value(1.0)], 3.0), r"^linear\(\) inputs: expected a list .* got float 3\.0"),
+    ])
+    def test_nary_nodes_name_a_wrong_kind_of_argument(self, call, pattern):
+        with pytest.raises(TypeError, match=pattern):
+            call()
+
+    def test_nary_nodes_take_any_iterable(self):
+        assert autograd.sum(np.array([1.0, 2.0])).data == 3.0
+        assert autograd.sum(v for v in [Value(1.0), 2.0]).data == 3.0
+
+    @pytest.mark.parametrize("call, pattern", [
+        (lambda y, x: y.backward(check="yes"), r"^backward\(check=\.\.\.\): expected True or False, got str 'yes'"),
+        (lambda y, x: grad(y, [x], create_graph="no"), r"^grad\(create_graph=\.\.\.\): expected True or False"),
+        (lambda y, x: grad(y, [x], check=1), r"^grad\(check=\.\.\.\): expected True or False, got int 1"),
+    ])
+    def test_a_flag_that_is_not_true_or_false_is_refused(self, call, pattern):
+        x = Value(2.0)
+        with pytest.raises(TypeError, match=pattern):
+            call(x * x, x)
+
+
+class TestViewsOfABrokenOrHugeGraph:
+    @pytest.mark.parametrize("view, where", [
+        (lambda y, x: autograd.draw_graph(y), "draw_graph"), (lambda y, x: autograd.explain(x, root=y), "explain"),
+        (lambda y, x: autograd.backward_steps(y), "backward_steps"),
+        (lambda y, x: autograd.backward_frames(y), "backward_steps"),
+    ])
+    def test_parents_and_local_grads_of_different_lengths_are_refused_by_every_view(self, view, where):
+        x, w = Value(2.0), Value(3.0)
+        y = x * w
+        y.local_grads = (3.0,)
+        with pytest.raises(GraphError, match=rf"^{where}\(\): Value\(data=6\.0, op='\*'\) has 2 parents but 1"):
+            view(y, x)
+
+    @pytest.mark.parametrize("view, where", [
+        (lambda y, x: autograd.draw_graph(y), "draw_graph"), (lambda y, x: autograd.explain(x, root=y), "explain"),
+        (lambda y, x: autograd.backward_steps(y), "backward_steps"),
+    ])
+    def test_a_graph_too_big_to_show_is_refused_at_once_naming_its_size(self, view, where):
+        from autograd.notation import MAX_VIEW
+        x = Value(0.5)
+        y = autograd.sum([x * float(k) for k in range(MAX_VIEW // 2)])  # a constant and a product each
+        y.backward()
+        with pytest.raises(ValueError, match=rf"^{where}: the graph has 100,002 Values, more than "
+                                             r"the 100,000 .* one sample instead of a batch"):
+            view(y, x)
+
+    def test_check_graph_still_takes_a_big_graph(self):
+        from autograd.notation import MAX_VIEW
+        x = Value(0.5, label="x")
+        y = x
+        for _ in range(MAX_VIEW // 2 + 1):  # a constant and a product each: past MAX_VIEW
+            y = y * 1.00001
+        y.backward()
+        assert autograd.check_graph(y).ok

@@ -60,6 +60,68 @@ def test_the_same_loss_trains_without_replay():
     assert history["loss"][-1] < history["loss"][0]
 
 
+def square_of_the_mean_error(outputs, targets):
+    """Not a mean over samples: the batch's mean error, squared."""
+    mean = autograd.sum([o - t for o, t in zip(outputs, targets)]) * (1.0 / len(outputs))
+    return mean * mean
+
+
+def worst_sample(outputs, targets):
+    """Not a mean over samples either: the largest squared error of the batch."""
+    return autograd.max([(o - t) * (o - t) for o, t in zip(outputs, targets)])
+
+
+@pytest.mark.parametrize("loss", [square_of_the_mean_error, worst_sample])
+def test_a_loss_that_is_not_a_mean_over_samples_is_refused_by_replay(loss):
+    X, y = far_targets(40)
+    model = nn.MLP(2, [4, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ReplayError, match=rf"the loss {loss.__name__} of the batch of samples .* "
+                                          r"is .*, but the mean of its samples' replayed losses is .*\. "
+                                          r"Replay replays one sample at a time .*replay=False"):
+        nn.fit(model, X, y, loss=loss, epochs=3, batch_size=8, progress=False, replay=True, seed=0)
+    assert model.state_dict() == before
+    # the scalar engine trains it as written
+    history = nn.fit(model, X, y, loss=loss, epochs=3, batch_size=8, progress=False, seed=0)
+    assert np.isfinite(history["loss"]).all()
+
+
+def clipped_with_pythons_min(outputs, targets):
+    one = Value(1.0)
+    return autograd.sum([min((o - t) * (o - t), one) for o, t in zip(outputs, targets)]) * (1.0 / len(outputs))
+
+
+def test_a_loss_that_python_min_cut_off_from_the_model_is_refused_by_name():
+    X, y = far_targets(40)
+    with pytest.raises(ReplayError, match=r"every further output must be part of the first "
+                                          r"output's graph; .* Python min\(\), max\(\) or if chose a constant"):
+        nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss=clipped_with_pythons_min, epochs=2,
+               progress=False, replay=True, seed=0)
+
+
+def cross_entropy_shifted_by_pythons_max(outputs, targets):
+    """A learner's cross-entropy, shifted by Python's max (a branch: it picks a node by data)."""
+    terms = []
+    for z, t in zip(outputs, targets):
+        top = max(z)
+        shifted = [v - top for v in z]
+        picked = autograd.sum([ti * v for ti, v in zip(t, shifted)])
+        terms.append(autograd.sum([v.exp() for v in shifted]).log() - picked)
+    return autograd.sum(terms) * (1.0 / len(terms))
+
+
+def test_an_overflow_only_replay_makes_is_a_replay_error_not_a_learning_rate():
+    X, labels = nn.data.make_blobs(45, centers=3, seed=0)
+    X, Y = X * 1000.0, np.eye(3)[labels]   # logits far apart: the recorded shift fits no other sample
+    model = nn.MLP(2, [4, 3], activation="relu", seed=0)
+    before = model.state_dict()
+    with pytest.raises(ReplayError, match=r"replaying fails on this batch \(.*overflows.*\) where "
+                                          r"the scalar engine computes every one of its"):
+        nn.fit(model, X, Y, loss=cross_entropy_shifted_by_pythons_max, epochs=20,
+               progress=False, replay=True, seed=0)
+    assert model.state_dict() == before
+
+
 def counting_loss(seen):
     def loss(outputs, targets):
         seen.append(tuple(t.data for t in targets))
@@ -73,9 +135,13 @@ def test_every_batch_replay_trains_on_is_checked_and_a_new_sample_each_time():
     nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss=counting_loss(seen), epochs=3, batch_size=16,
            progress=False, replay=True, seed=0)
     # Two recordings and 40 checks before training; after that the loss function runs
-    # only to check a sample (training replays its recording).
+    # only to check a sample and, for a loss of the learner's own, the whole batch's loss
+    # from the replayed outputs (training replays its recording).
     during_training = seen[2 + 40:]
-    assert len(during_training) == 3 * 3       # ceil(40 / 16) batches in each of 3 epochs
+    one_sample = [s for s in during_training if len(s) == 1]
+    whole_batches = [len(s) for s in during_training if len(s) > 1]
+    assert len(one_sample) == 3 * 3            # ceil(40 / 16) batches in each of 3 epochs
+    assert whole_batches == [16, 16, 8] * 3
 
 
 def test_the_sample_checked_moves_through_the_batch(monkeypatch):
