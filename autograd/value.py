@@ -484,7 +484,11 @@ class Value:
                     f"power {self!r} ** {exponent!r}: a Value exponent is computed as "
                     "exp(y * log(x)), which needs a positive base x; for a constant exponent "
                     "write a plain number (x ** 3), which any base can take")
-            return (exponent * self.log()).exp()
+            try:
+                return (exponent * self.log()).exp()
+            except OverflowError:
+                raise OverflowError(f"power {self!r} ** {exponent!r} overflows a float (the "
+                                    f"largest is about {_LARGEST:.2g}): rescale the numbers") from None
         try:
             make = _pow_makers.get(exponent)
         except TypeError:  # unhashable (a list...): not a number, and _to_float says so
@@ -499,7 +503,11 @@ class Value:
         if b <= 0.0:
             raise ValueError(f"power {base!r} ** {self!r}: a number raised to a Value is computed "
                              "as exp(x * log(b)), which needs a positive base b")
-        return (self * math.log(b)).exp()
+        try:
+            return (self * math.log(b)).exp()
+        except OverflowError:
+            raise OverflowError(f"power {base!r} ** {self!r} overflows a float (the largest is "
+                                f"about {_LARGEST:.2g}): rescale the numbers") from None
 
     def __neg__(self):  # -x = x * -1
         return self * -1.0

@@ -779,3 +779,12 @@ class TestViewsOfABrokenOrHugeGraph:
             y = y * 1.00001
         y.backward()
         assert autograd.check_graph(y).ok
+
+
+@pytest.mark.parametrize("power, pattern", [
+    (lambda: 2 ** Value(1e308), r"^power 2 \*\* Value\(data=1e\+308.*overflows a float"),
+    (lambda: Value(10.0) ** Value(400.0), r"^power Value\(data=10\.0.*\) \*\* Value\(data=400\.0.*overflows"),
+])
+def test_a_power_with_a_value_exponent_names_what_the_learner_wrote(power, pattern):
+    with pytest.raises(OverflowError, match=pattern):
+        power()
