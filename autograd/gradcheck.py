@@ -57,6 +57,7 @@ def numeric_grad(fn: Callable, inputs: Sequence[float], eps: float = 1e-6) -> li
     >>> numeric_grad(lambda x: x * x, [3.0])  # doctest: +ELLIPSIS
     [6.0000...]
     """
+    _require_callable(fn, "numeric_grad")
     xs = _inputs(inputs, "numeric_grad")
     eps = _positive(eps, "numeric_grad(eps)")
     result = []
@@ -71,6 +72,12 @@ def numeric_grad(fn: Callable, inputs: Sequence[float], eps: float = 1e-6) -> li
                                 "changes too fast there to check: try a smaller eps or other inputs")
         result.append(slope)
     return result
+
+
+def _require_callable(fn, where: str) -> None:
+    if not callable(fn):
+        raise TypeError(f"{where}: fn must be a function of the inputs (Values in, a Value out), "
+                        f"got {type(fn).__name__} {fn!r}")
 
 
 def _inputs(inputs: Sequence[float], where: str) -> list[float]:
@@ -123,6 +130,7 @@ def gradcheck(fn: Callable, inputs: Sequence[float], eps: float = 1e-6, atol: fl
     >>> gradcheck(lambda x, y: (x + y) ** 2, [1.0, 2.0])
     True
     """
+    _require_callable(fn, "gradcheck")
     xs = _inputs(inputs, "gradcheck")
     atol, rtol = _tolerance(atol, "gradcheck(atol)"), _tolerance(rtol, "gradcheck(rtol)")
     values = [Value(x) for x in xs]
@@ -146,6 +154,7 @@ def gradgradcheck(fn: Callable, inputs: Sequence[float], eps: float = 1e-6, atol
     >>> gradgradcheck(lambda x: x.tanh(), [0.5])
     True
     """
+    _require_callable(fn, "gradgradcheck")
     xs = _inputs(inputs, "gradgradcheck")
     atol, rtol = _tolerance(atol, "gradgradcheck(atol)"), _tolerance(rtol, "gradgradcheck(rtol)")
     values = [Value(x) for x in xs]

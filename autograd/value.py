@@ -445,6 +445,13 @@ class Value:
     def __ceil__(self):
         raise _leaves_the_graph(self, "math.ceil()", "math.ceil(x.data)")
 
+    def __matmul__(self, other):
+        raise TypeError(f"@ with {self!r} and {other!r}: a Value is one number, so there is no "
+                        "matrix product; multiply with *, or use autograd.linear(weights, inputs) "
+                        "for a weighted sum")
+
+    __rmatmul__ = __matmul__
+
     def __mod__(self, other):
         raise _not_differentiable(self, "%", other)
 

@@ -788,3 +788,14 @@ class TestViewsOfABrokenOrHugeGraph:
 def test_a_power_with_a_value_exponent_names_what_the_learner_wrote(power, pattern):
     with pytest.raises(OverflowError, match=pattern):
         power()
+
+
+def test_gradcheck_of_something_that_is_not_a_function_is_named():
+    for check in (gradcheck, autograd.gradgradcheck, numeric_grad):
+        with pytest.raises(TypeError, match=r"fn must be a function of the inputs .* got str 'f'"):
+            check("f", [1.0])
+
+
+def test_a_matrix_product_of_values_says_what_to_write():
+    with pytest.raises(TypeError, match=r"^@ with Value\(data=1\.0.*no matrix product.*autograd\.linear"):
+        Value(1.0) @ Value(2.0)
