@@ -257,7 +257,7 @@ def _checked_order(root: Value, where: str) -> list[Value]:
     # True while a node's parents are being walked (it is on the current path), then
     # False: a parent found on the path is a cycle.
     on_path = {root: True}
-    stack = [(root, iter(root.parents))]
+    stack = [(root, iter(root._parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
@@ -267,9 +267,9 @@ def _checked_order(root: Value, where: str) -> list[Value]:
             state = on_path.get(parent)
             if state is None:
                 _check_node(parent, where)
-                if parent.parents:
+                if parent._parents:
                     on_path[parent] = True
-                    stack.append((parent, iter(parent.parents)))
+                    stack.append((parent, iter(parent._parents)))
                     break
                 on_path[parent] = False
                 order.append(parent)
@@ -287,11 +287,13 @@ def _checked_order(root: Value, where: str) -> list[Value]:
 
 
 def _finite_number(x) -> bool:
+    if type(x) is float:  # nearly always: two comparisons, no isinstance against an ABC
+        return _LOWEST <= x <= _LARGEST
     return isinstance(x, numbers.Real) and math.isfinite(x)
 
 
 def _check_node(node: Value, where: str) -> None:
-    parents, local_grads = node.parents, node.local_grads
+    parents, local_grads = node._parents, node._local_grads
     if not (isinstance(parents, (tuple, list)) and isinstance(local_grads, (tuple, list))):
         raise GraphError(f"{where}: the parents and local_grads of {_named(node)} must be tuples, "
                          f"got {type(parents).__name__} and {type(local_grads).__name__}", node)
@@ -303,8 +305,8 @@ def _check_node(node: Value, where: str) -> None:
         if not _finite_number(local_grad):
             raise GraphError(f"{where}: local_grads[{k}] of {_named(node)} is {local_grad!r}, "
                              "not a finite number", node)
-    if not _finite_number(node.data):
-        raise GraphError(f"{where}: the data of {_named(node)} is {node.data!r}, not a finite "
+    if not _finite_number(node._data):
+        raise GraphError(f"{where}: the data of {_named(node)} is {node._data!r}, not a finite "
                          "number (it was set by hand: Value() refuses it)", node)
     if not parents and not _finite_number(node.grad):
         raise GraphError(f"{where}: the grad of the leaf {_named(node)} is {node.grad!r}, not a "
