@@ -51,6 +51,9 @@ def brief(value: Any, limit: int = BRIEF_LIMIT) -> str:
     >>> brief('x' * 1000, limit=8)
     "'xxxxxxx... (1002 characters)"
     """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4000:
+        # too many digits even for repr (Python refuses past 4,300): say its size
+        return f"an int of about 10**{int(value.bit_length() * math.log10(2))}"
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 

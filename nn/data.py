@@ -6,7 +6,9 @@ arguments as scikit-learn's ``make_*`` functions where one exists.  Randomness
 comes only from ``seed``: the same seed gives the same data, every time.  Every
 number a generator is given (a noise level, a centre, a weight) must be a real,
 finite number: a NaN or an infinity would not fail, it would quietly fill the
-data with NaN.
+data with NaN.  A size beyond what fits in memory (more than ``MAX_SAMPLES`` =
+10**7 samples) is refused before anything is allocated, and an on/off switch
+(``shuffle``, ``return_X_y``) takes only True or False.
 
 Two real data sets ship with the package and are read without a download:
 Fisher's iris (``load_iris``) and 1,797 handwritten digits as 8x8 images
@@ -32,7 +34,8 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 import numpy as np
 
-from nn.arguments import as_count
+from nn.arguments import as_count, as_flag
+from nn.plots import drawable_text
 from nn.seeding import Seed, numpy_random
 
 if TYPE_CHECKING:  # matplotlib is imported only when a digit is drawn, see show_digit
@@ -41,6 +44,54 @@ if TYPE_CHECKING:  # matplotlib is imported only when a digit is drawn, see show
 __all__ = ["make_moons", "make_circles", "make_blobs", "make_spirals", "make_xor",
            "xor_truth_table", "make_linear_regression", "load_iris", "load_digits", "show_digit",
            "Dataset"]
+
+
+#: The most samples a generator makes, and the most numbers (samples x features) its X
+#: may hold.  The scalar engine builds a graph per sample, so it trains on hundreds to
+#: thousands of them; 10**7 is a thousand times more than a lesson needs, and its X of 2
+#: features already takes 160 MB of float64 (several times that while it is made).
+#: Beyond that a request is almost always a slip (10**9 for 10**3) that would end in a
+#: MemoryError or a machine swapping for minutes, so it is refused before anything is
+#: allocated.  Someone who has the memory can raise the limit: ``nn.data.MAX_SAMPLES``.
+MAX_SAMPLES = 10_000_000
+MAX_VALUES = 2 * MAX_SAMPLES
+#: The most classes (spiral arms, blob centres) a generator makes: each is made by a step
+#: of a Python loop, and a lesson uses a handful.
+MAX_CLASSES = 10_000
+
+
+def _size_text(n: int) -> str:
+    """A size for a message: 1,000,000,000, or 'about 10**100000' for an int too long to print."""
+    return f"{n:,}" if n < 10 ** 18 else f"about 10**{int(math.log10(n))}"
+
+
+def _check_size(n: int, d: int, where: str, what: str = "n_samples") -> None:
+    """Refuse, before anything is allocated, n samples of d features beyond the limits above.
+
+    >>> _check_size(10 ** 9, 2, 'make_moons')
+    Traceback (most recent call last):
+    ...
+    ValueError: make_moons: n_samples must be at most 10,000,000, got 1,000,000,000 (X alone would take 16.0 GB); ...
+    """
+    if n > MAX_SAMPLES:
+        size = f" (X alone would take {n * d * 8 / 1e9:,.1f} GB)" if n < 10 ** 18 else ""
+        raise ValueError(f"{where}: {what} must be at most {MAX_SAMPLES:,}, got {_size_text(n)}"
+                         f"{size}; the engine trains on a few thousand samples: ask for fewer "
+                         "(or, if you have the memory, raise nn.data.MAX_SAMPLES)")
+    if n * d > MAX_VALUES:
+        raise ValueError(f"{where}: {what} x n_features must be at most {MAX_VALUES:,} numbers, "
+                         f"got {_size_text(n)} x {_size_text(d)} = {_size_text(n * d)}; ask for a "
+                         f"smaller {what} or n_features (or, if you have the memory, raise "
+                         "nn.data.MAX_VALUES)")
+
+
+def _class_count(value: Any, name: str, where: str, minimum: int = 1) -> int:
+    """A number of classes (spiral arms, blob centres): a count of at most MAX_CLASSES."""
+    k = as_count(value, name, where, minimum=minimum)
+    if k > MAX_CLASSES:
+        raise ValueError(f"{where}: {name} must be at most {MAX_CLASSES:,} classes, got "
+                         f"{_size_text(k)}; a lesson uses a handful (or raise nn.data.MAX_CLASSES)")
+    return k
 
 
 def _finite_number(value: Any, name: str, where: str) -> float:
@@ -116,6 +167,8 @@ def make_moons(n_samples: int = 100, noise: Optional[float] = None, seed: Seed =
     """
     where = "make_moons"
     n = as_count(n_samples, "n_samples", where)
+    _check_size(n, 2, where)
+    shuffle = as_flag(shuffle, "shuffle", where)
     noise, rng = _check_noise(noise, where), numpy_random(seed, where)
     n_top, n_bottom = n // 2, n - n // 2
     t_top, t_bottom = np.linspace(0, np.pi, n_top), np.linspace(0, np.pi, n_bottom)
@@ -135,6 +188,8 @@ def make_circles(n_samples: int = 100, noise: Optional[float] = None, factor: fl
     """
     where = "make_circles"
     n = as_count(n_samples, "n_samples", where)
+    _check_size(n, 2, where)
+    shuffle = as_flag(shuffle, "shuffle", where)
     factor = _finite_number(factor, "factor", where)
     if not 0.0 <= factor < 1.0:
         raise ValueError(f"{where}: factor (inner radius / outer radius) must be in [0, 1), "
@@ -168,10 +223,14 @@ def make_blobs(n_samples: int = 100, centers: Union[int, Sequence, np.ndarray] =
     """
     where = "make_blobs"
     n = as_count(n_samples, "n_samples", where)
+    shuffle = as_flag(shuffle, "shuffle", where)
+    return_centers = as_flag(return_centers, "return_centers", where)
     rng = numpy_random(seed, where)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
-        k = as_count(centers, "centers", where)
+        k = _class_count(centers, "centers", where)
         d = as_count(n_features, "n_features", where)
+        _check_size(n, d, where)
+        _check_size(k, d, where, what="centers")
         box = _finite_array(center_box, "center_box", where)
         if box.shape != (2,) or box[0] > box[1]:
             raise ValueError(f"{where}: center_box must be a pair (low, high) with low <= high, "
@@ -183,6 +242,8 @@ def make_blobs(n_samples: int = 100, centers: Union[int, Sequence, np.ndarray] =
             raise ValueError(f"{where}: centers must be an int or a 2-D array of centres, "
                              f"got shape {np.shape(centers)}")
         k, d = center_array.shape
+        _class_count(k, "centers", where)
+        _check_size(n, d, where)
     stds = _finite_array(cluster_std, "cluster_std", where)
     if stds.ndim == 0:
         stds = np.full(k, float(stds))
@@ -212,7 +273,9 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
     """
     where = "make_spirals"
     n = as_count(n_samples, "n_samples", where)
-    k = as_count(n_classes, "n_classes", where, minimum=2)
+    _check_size(n, 2, where)
+    k = _class_count(n_classes, "n_classes", where, minimum=2)
+    shuffle = as_flag(shuffle, "shuffle", where)
     noise, rng = _check_noise(noise, where), numpy_random(seed, where)
     arms = []
     for j, size in enumerate(_group_sizes(n, k)):
@@ -241,6 +304,8 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, seed: Seed = None,
     """
     where = "make_xor"
     n = as_count(n_samples, "n_samples", where)
+    _check_size(n, 2, where)
+    shuffle = as_flag(shuffle, "shuffle", where)
     noise, rng = _check_noise(noise, where), numpy_random(seed, where)
     corners = XOR_CORNERS[np.arange(n) % 4]
     y = (corners[:, 0] != corners[:, 1]).astype(np.int64)
@@ -274,6 +339,7 @@ def make_linear_regression(n_samples: int = 100, n_features: int = 1, noise: flo
     where = "make_linear_regression"
     n = as_count(n_samples, "n_samples", where)
     d = as_count(n_features, "n_features", where)
+    _check_size(n, d, where)
     noise, rng = _check_noise(noise, where), numpy_random(seed, where)
     X = rng.normal(size=(n, d))
     if weights is None:
@@ -343,6 +409,7 @@ def load_iris(return_X_y: bool = False) -> Union[Dataset, tuple[np.ndarray, np.n
     >>> X.shape, np.bincount(y).tolist()
     ((150, 4), [50, 50, 50])
     """
+    return_X_y = as_flag(return_X_y, "return_X_y", "load_iris")
     text = resources.files("nn.datasets").joinpath("iris.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     header, rows = rows[0], [row for row in rows[1:] if row]
@@ -385,6 +452,7 @@ def load_digits(return_X_y: bool = False) -> Union[Dataset, tuple[np.ndarray, np
     >>> X.shape, float(X.min()), float(X.max()), y[:10].tolist()
     ((1797, 64), 0.0, 16.0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     """
+    return_X_y = as_flag(return_X_y, "return_X_y", "load_digits")
     packed = resources.files("nn.datasets").joinpath("digits.csv.gz").read_bytes()
     lines = gzip.decompress(packed).decode("ascii").splitlines()
     header = lines[0].split(",")
@@ -432,6 +500,6 @@ def show_digit(image: Any, ax: Optional[Axes] = None, title: Optional[str] = Non
               interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
-    if title is not None:
-        ax.set_title(title, fontsize=9)
+    if title is not None:   # escaped as every plot title is: '$x^$' is drawn as written
+        ax.set_title(drawable_text(title), fontsize=9)
     return ax

@@ -61,8 +61,9 @@ import numpy as np
 from autograd import Value, no_grad
 from autograd.language import say
 from autograd.notation import pad, text_width
-from autograd.value import set_data
+from autograd.value import set_data, to_float
 from nn.activations import activation_name
+from nn.arguments import as_flag, brief
 
 # The model summary's texts in Korean, by their English template (autograd/language.py; the
 # words are docs/glossary.md's).
@@ -290,6 +291,7 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{where}: expected a mapping of parameter name -> number, "
                             f"got {type(state_dict).__name__}")
+        strict = as_flag(strict, "strict", where)
         named = self.named_parameters()
         names = {name for name, _ in named}
         if strict:
@@ -410,7 +412,7 @@ class Module:
             f"{type(self).__name__} does not define get_config(), so save() cannot record how to "
             "rebuild it; define get_config() returning its constructor arguments as a dict")
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | bytes | os.PathLike) -> None:
         """Write the model to a JSON file: format marker, class, constructor arguments, weights.
 
         >>> import os, tempfile
@@ -437,16 +439,48 @@ class Module:
         _write_atomically(path, text + "\n")
 
 
-def _write_atomically(path, text: str) -> None:
+def _file_path(path: Any, where: str) -> str:
+    """``path`` (a str, bytes or ``os.PathLike``) as a str file name, or a clear error.
+
+    A bytes path (what ``os.listdir(b'.')`` gives) is decoded the way the operating
+    system encodes file names (``os.fsdecode``), so it names the same file; as a
+    str it can be joined with the str names ``save`` makes beside it and quoted
+    in a message.  The empty string names no file (``os.path.abspath('')`` is the
+    working folder, whose parent ``save`` would write into), and a NUL byte ends
+    a file name for the operating system: both are refused here, by name.
+
+    >>> _file_path(b'model.json', 'save')
+    'model.json'
+    >>> _file_path(3, 'load')
+    Traceback (most recent call last):
+    ...
+    TypeError: load: path must be a file name, got int 3
+    """
+    if isinstance(path, bool) or not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"{where}: path must be a file name, got {type(path).__name__} {brief(path)}")
+    try:
+        path = os.fsdecode(os.fspath(path))
+    except TypeError as error:   # an os.PathLike whose __fspath__ returns neither str nor bytes
+        raise TypeError(f"{where}: path {brief(path)} is not a file name ({error})") from None
+    if path == "":
+        raise ValueError(f"{where}: path is the empty string ''; give a file name such as "
+                         "'model.json'")
+    if "\0" in path:
+        raise ValueError(f"{where}: path {brief(path, limit=400)} contains a NUL byte ('\\x00'), which no "
+                         "file name can hold")
+    return path
+
+
+def _write_atomically(path: Any, text: str) -> None:
     """Write ``text`` beside ``path``, then put it in its place in one step.
 
     A save that fails part-way (a full disk, a size limit, an exception) leaves
     the previous file untouched, never half a model: ``os.replace`` swaps the
-    finished file in, and the half-written one is removed.
+    finished file in, and the half-written one is removed.  If removing it fails
+    too, the error raised is still the one that stopped the save (the disk that
+    is full); the failed clean-up is added to it as a note naming the file left.
     """
-    if isinstance(path, bool) or not isinstance(path, (str, bytes, os.PathLike)):
-        raise TypeError(f"save: path must be a file name, got {type(path).__name__} {path!r}")
-    path = os.fspath(path)
+    path = _file_path(path, "save")
     folder = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(prefix=".chainrule-", suffix=".json.part", dir=folder)
     try:
@@ -455,15 +489,19 @@ def _write_atomically(path, text: str) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(temporary)
         except FileNotFoundError:
             pass
+        except Exception as cleanup_error:   # never let it hide why the save failed
+            error.add_note(f"save: the half-written temporary file {temporary!r} could not be "
+                           f"removed either ({type(cleanup_error).__name__}: {cleanup_error}); "
+                           f"{path!r} was not changed, delete the temporary file by hand")
         raise
 
 
-def load(path: str | os.PathLike) -> Module:
+def load(path: str | bytes | os.PathLike) -> Module:
     """A new model rebuilt from a file written by ``model.save(path)``.
 
     Raises ValueError naming the file and the problem when it is not JSON, not a
@@ -482,7 +520,8 @@ def load(path: str | os.PathLike) -> Module:
     ...
     ValueError: load: '...model.json' is not a chainrule model file (missing key 'format')
     """
-    where = f"load: {os.fspath(path)!r}"
+    path = _file_path(path, "load")
+    where = f"load: {path!r}"
     with open(path, "rb") as file:
         raw = file.read()
     try:
@@ -721,8 +760,13 @@ def _finite_number(x: Any, where: str, name: str) -> float:
     if isinstance(x, Value):
         x = x.data
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise ValueError(f"{where}: the value for {name!r} is not a number: {x!r}")
-    x = float(x)
+        raise ValueError(f"{where}: the value for {name!r} is not a number: {brief(x)}")
+    try:
+        x = to_float(x, f"{where}: the value for {name!r}")
+    except OverflowError as error:   # an int such as 10**400, named as Value() names it
+        raise ValueError(str(error)) from None
+    except ValueError:               # inf or NaN: said below, in this function's words
+        x = float(x)
     if not math.isfinite(x):
         raise ValueError(f"{where}: the value for {name!r} is {x!r}, not a finite number")
     return x

@@ -51,14 +51,19 @@ TITLE_LIMIT = 120
 LEGEND_LIMIT = 40
 
 
-def _text(value: Any, legend: bool = False) -> str:
-    """Text a learner gave, in a form matplotlib draws without raising.
+def drawable_text(value: Any, legend: bool = False) -> str:
+    r"""Text a learner gave (a title, a label), in a form matplotlib draws without raising.
 
     matplotlib parses text with an even number of ``$`` as mathtext and raises at
     drawing time if it is not valid; a lone surrogate makes its font code raise.
     Valid mathtext is kept (``$x^2$`` renders); otherwise every ``$`` is escaped
-    so the text shows as written.  In a legend, a label starting with ``_`` would
-    be silently left out, so it gets an invisible zero-width space in front.
+    so the text shows as written, and a lone surrogate is written as its escape.
+    In a legend, a label starting with ``_`` would be silently left out, so it
+    gets an invisible zero-width space in front.  Every title drawn by ``nn``
+    (the plots here, ``nn.data.show_digit``) goes through it.
+
+    >>> drawable_text('$x^2$'), drawable_text('$x^$'), drawable_text('a' + chr(0xD800))
+    ('$x^2$', '\\$x^\\$', 'a\\ud800')
     """
     text = str(value)
     limit = LEGEND_LIMIT if legend else TITLE_LIMIT
@@ -284,7 +289,7 @@ def plot_activation(name_or_names: ActivationLike | Sequence[ActivationLike],
     colors = _colors()
     shaded = []
     for i, activation in enumerate(names):
-        label = _text(_activation_function(activation)[0], legend=True)
+        label = drawable_text(_activation_function(activation)[0], legend=True)
         values, slopes = activation_curve(activation, x)
         color = colors[i % len(colors)]
         style = _line_style(i, len(names))
@@ -401,7 +406,7 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
     if title:
-        fig.suptitle(_text(title))
+        fig.suptitle(drawable_text(title))
     return fig
 
 
@@ -445,7 +450,7 @@ def _number(v: Any) -> float:
 
 def _label_text(label) -> str:
     label = label.item() if hasattr(label, "item") else label
-    return f"{label:g}" if isinstance(label, float) else _text(label, legend=True)
+    return f"{label:g}" if isinstance(label, float) else drawable_text(label, legend=True)
 
 
 def plot_decision_boundary(model_or_predict: Any, X: Any, y: Any, resolution: int = 60,
@@ -548,7 +553,7 @@ def plot_decision_boundary(model_or_predict: Any, X: Any, y: Any, resolution: in
         handles.append(Line2D([], [], color="black", label=f"score = {threshold:g}"))
     ax.scatter(X[:, 0], X[:, 1], c=[colors[i] for i in y_index], edgecolors="black",
                linewidths=0.5, s=25)
-    ax.set(title=_text(title) if title else "decision boundary", xlabel="$x_1$", ylabel="$x_2$")
+    ax.set(title=drawable_text(title) if title else "decision boundary", xlabel="$x_1$", ylabel="$x_2$")
     ax.legend(handles=handles, fontsize=8, loc="best")
     return fig
 
@@ -709,7 +714,7 @@ def plot_optimizer_paths(loss_fn: Callable[[Value, Value], Value],
     rank = {name: r for r, name in enumerate(sorted(paths, key=lambda n: -lengths[n]))}
     for i, (name, path) in enumerate(paths.items()):
         diverged = len(path) < steps + 1
-        label = _text(name, legend=True)
+        label = drawable_text(name, legend=True)
         label = f"{label} (diverged after {len(path) - 1} steps)" if diverged else label
         ax.plot(path[:, 0], path[:, 1], color=colors[i % len(colors)], label=label,
                 marker=END_MARKERS[i % len(END_MARKERS)], markevery=[len(path) - 1],
@@ -719,7 +724,7 @@ def plot_optimizer_paths(loss_fn: Callable[[Value, Value], Value],
         ax.plot([minimum[0]], [minimum[1]], marker="*", markersize=14, color="gold",
                 markeredgecolor="black", linestyle="", label="minimum")
     ax.set(xlim=(xlo, xhi), ylim=(ylo, yhi), xlabel="x", ylabel="y",
-           title=_text(title) if title else f"optimizer paths, {steps} steps")
+           title=drawable_text(title) if title else f"optimizer paths, {steps} steps")
     ax.legend(fontsize=8)
     fig.paths = paths
     return fig
@@ -785,6 +790,11 @@ def plot_weights(model: Any, annotate: bool | None = None,
     >>> fig.axes[0].images[0].get_array().tolist()
     [[0.5, -1.0, 0.1]]
     """
+    if annotate is not None and not isinstance(annotate, (bool, np.bool_)):
+        # the flag rule of nn.arguments.as_flag, with None (the default) as a third choice
+        raise TypeError(f"plot_weights: annotate must be True, False or None (numbers only in "
+                        f"layers small enough to read), got {type(annotate).__name__} "
+                        f"{brief(annotate)}")
     layers = _layers(model)
     if not layers:
         raise ValueError("plot_weights: the model has no layers")

@@ -494,3 +494,10 @@ def test_an_error_message_quotes_a_long_value_briefly():
     with pytest.raises(ValueError) as caught:
         losses.get_loss("z" * 20_000)
     assert len(str(caught.value)) < 300 and "(20002 characters)" in str(caught.value)
+
+
+def test_an_int_too_long_to_print_is_quoted_by_its_size():
+    from nn.arguments import brief
+    assert brief(10 ** 10 ** 5) == "an int of about 10**100000"
+    with pytest.raises(ValueError, match=r"num must be at most .* got an int of about 10\*\*100000"):
+        nn.plots.plot_activation("relu", num=10 ** 10 ** 5)
