@@ -25,7 +25,11 @@ two rules do the same float operations in the same order, and the tests check
 that they give the same numbers.
 
 A step is all or nothing: if an update would make a weight or a buffer inf or
-NaN (a learning rate far too large), the step raises before anything changes.
+NaN (a learning rate far too large), or fails in any other way, the step raises
+and the weights, the buffers and the step count are as they were.  Settings are
+checked where they are given, in the constructor and in ``load_state_dict``
+alike: a switch (``nesterov``, ``amsgrad``, ``centered``) is True or False, and
+``eps`` is > 0.
 
 >>> from autograd import Value
 >>> x = Value(3.0)
@@ -50,7 +54,7 @@ from autograd.value import numbers_of, set_data
 from autograd.backward import last_backward
 from autograd.language import say
 from autograd.learner_warnings import warn
-from nn.arguments import as_count
+from nn.arguments import as_count, as_flag, brief
 from nn.converters import converter
 
 # The forgotten-zero_grad() warning in Korean, by its English template (autograd/language.py).
@@ -105,19 +109,59 @@ def _check(condition: bool, where: str, message: str) -> None:
         raise ValueError(f"{where}: {message}")
 
 
-def _check_setting(where: str, name: str, value, minimum: float = 0.0,
-                   below: float | None = None) -> None:
-    """A numeric setting must be a finite real number in its range.
+def _finite_float(value) -> float | None:
+    """``value`` as a float if it is a finite real number (not a bool), else None.
+
+    An int beyond 1.8e308 is None too: ``math.isfinite(10**400)`` would raise
+    OverflowError, which is not the error a learner should see.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _check_setting(where: str, name: str, value, minimum: float = 0.0, strict: bool = False,
+                   maximum: float | None = None, why: str = ""):
+    """A numeric setting must be a finite real number in its range; returns it.
 
     inf passes ``value >= 0``, and one step with it writes inf or NaN into every
-    weight, so finiteness is checked with the range.
+    weight, so finiteness is checked with the range.  An int or a float is returned
+    as it is (``weight_decay=0`` stays 0); another real number (numpy's, a Fraction)
+    as a float, so that ``state_dict()`` stays plain JSON.  ``strict`` asks for
+    ``value > minimum``; ``why`` is added to the message.
+
+    >>> _check_setting('SGD', 'momentum', 0.9)
+    0.9
+    >>> _check_setting('SGD', 'momentum', '0.9')
+    Traceback (most recent call last):
+    ...
+    ValueError: SGD: invalid momentum='0.9' (must be a finite number >= 0)
     """
-    ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
-          and math.isfinite(value) and value >= minimum and (below is None or value < below))
+    number = _finite_float(value)
+    ok = (number is not None and (number > minimum if strict else number >= minimum)
+          and (maximum is None or number <= maximum))
     if not ok:
-        wanted = (f" in [{minimum:g}, {below:g})" if below is not None
-                  else f" >= {minimum:g}" if math.isfinite(minimum) else "")
-        raise ValueError(f"{where}: invalid {name}={value!r} (must be a finite number{wanted})")
+        sign = ">" if strict else ">="
+        wanted = (f" in [{minimum:g}, {maximum:g}]" if maximum is not None
+                  else f" {sign} {minimum:g}" if math.isfinite(minimum) else "")
+        raise ValueError(f"{where}: invalid {name}={brief(value)} (must be a finite number{wanted}{why})")
+    return value if type(value) in (int, float) else number
+
+
+def _check_eps(where: str, value, division: str) -> float:
+    """eps must be > 0: it is what keeps ``division`` away from 0 / 0."""
+    return _check_setting(where, "eps", value, strict=True,
+                          why=f": eps keeps the division {division} away from zero; with eps=0 "
+                              "a zero gradient would divide 0 by 0")
+
+
+#: The largest step count load_state_dict takes: 2**53, beyond which a float (the
+#: bias corrections and Adagrad's decay compute with it) no longer counts by ones.
+MAX_STEP = 2 ** 53
 
 
 def _first_non_finite(values) -> int | None:
@@ -140,10 +184,11 @@ class Optimizer:
     """
 
     hyperparameters: tuple[str, ...] = ("lr",)
-    # step() warns when the latest backward() added to gradients zero_grad() had not
-    # cleared; set False to add up several backward() calls per step on purpose.
-    warn_accumulated_grads = True
     buffers: tuple[str, ...] = ()
+    # Buffers that hold averages or sums of squared gradients: never negative, and a
+    # square root is taken of them, so load_state_dict refuses a negative entry.
+    squared_buffers: tuple[str, ...] = ()
+    _warn_accumulated_grads = True
 
     def __init__(self, params: Iterable[Value], **settings):
         self.params = _parameter_list(params, type(self).__name__)
@@ -180,14 +225,37 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                or not math.isfinite(value) or not value >= 0.0):
-            raise ValueError(f"{type(self).__name__}: invalid learning rate lr={value!r} "
+        number = _finite_float(value)
+        if number is None or not number >= 0.0:
+            raise ValueError(f"{type(self).__name__}: invalid learning rate lr={brief(value)} "
                              "(must be a finite number >= 0)")
-        self._lr = float(value)
+        self._lr = number
+
+    @property
+    def warn_accumulated_grads(self) -> bool:
+        """Whether ``step()`` warns when the latest backward() added to gradients not cleared.
+
+        Set it to False to add up several backward() calls per step on purpose.  Only
+        True or False is taken: ``'no'`` is true to Python and would keep the warning.
+
+        >>> opt = SGD([Value(1.0)], lr=0.1); opt.warn_accumulated_grads = False
+        >>> opt.warn_accumulated_grads
+        False
+        """
+        return self._warn_accumulated_grads
+
+    @warn_accumulated_grads.setter
+    def warn_accumulated_grads(self, value: bool) -> None:
+        self._warn_accumulated_grads = as_flag(value, "warn_accumulated_grads", type(self).__name__)
 
     def _validate(self) -> None:
-        """Raise ValueError for settings PyTorch would reject (negative eps, ...)."""
+        """Check the settings (ValueError for a number out of range, TypeError for a switch
+        that is not a bool) and store them as checked.
+
+        The rules are PyTorch's, and stricter where PyTorch takes a setting that
+        breaks the step (``eps=0``, RMSprop's ``alpha > 1``).  The constructor and
+        ``load_state_dict`` both call it, so a saved state obeys the same rules.
+        """
 
     def _initial_buffer_value(self, name: str) -> float:
         return 0.0
@@ -212,7 +280,15 @@ class Optimizer:
         As in PyTorch, ``closure`` (optional) recomputes the loss and calls
         ``backward()``; it runs before the update.  A gradient that is not finite,
         or an update that would make a weight or a buffer inf or NaN, raises
-        FloatingPointError and leaves every parameter and buffer as it was.
+        FloatingPointError and leaves every parameter and buffer as it was; so does
+        any arithmetic error inside the update (a square root of a negative buffer
+        loaded by hand, say), and any other exception leaves them as they were too.
+
+        >>> x = Value(1.0); x.grad = float('inf')
+        >>> SGD([x], lr=0.1).step()
+        Traceback (most recent call last):
+        ...
+        FloatingPointError: SGD.step: parameter 0 has gradient inf; the loss overflowed or was NaN -- try a smaller learning rate
         """
         loss = None
         if closure is not None:
@@ -220,24 +296,36 @@ class Optimizer:
                 loss = closure()
         for i, p in enumerate(self.params):
             # Checked before anything moves, so a bad gradient leaves the model unchanged.
-            if not math.isfinite(p.grad):
-                raise FloatingPointError(
-                    f"{type(self).__name__}.step: parameter {i}{self._label(i)} has gradient "
-                    f"{p.grad!r}; the loss overflowed or was NaN -- try a smaller learning rate")
+            g = p.grad
+            if not (type(g) is float and math.isfinite(g)) and _finite_float(g) is None:
+                raise self._bad_gradient(f"{type(self).__name__}.step", i, g)
         if self.warn_accumulated_grads:
             self._warn_if_accumulated()
-        # _update writes the buffers in place, so keep a copy to put back if the step is refused.
-        previous = {name: list(values) for name, values in self.state.items()}
-        self.step_count += 1
         values = numbers_of(self.params)
-        new_values = [self._update(i, x, p.grad) for i, (x, p) in enumerate(zip(values, self.params))]
-        problem = self._non_finite(new_values, self.state)
+        # _update writes the buffers in place, so keep a copy to put back if the step is refused.
+        previous = {name: list(buffer) for name, buffer in self.state.items()}
+        self.step_count += 1
+        new_values, i = [], 0
+        try:
+            for i, (x, p) in enumerate(zip(values, self.params)):
+                new_values.append(self._update(i, x, p.grad))
+            problem = self._non_finite(new_values, self.state)
+            if problem is None:
+                set_data(self.params, new_values, f"{type(self).__name__}.step")  # one change of them all
+        except BaseException as error:
+            # Whatever went wrong half-way (ZeroDivisionError, a math domain error, Ctrl-C),
+            # the parameters have not moved yet; put the count and the buffers back too.
+            self.step_count -= 1
+            self.state = previous
+            if isinstance(error, (ArithmeticError, ValueError)) and len(new_values) == i:
+                raise self._failed_update(f"{type(self).__name__}.step", error, i, values[i],
+                                          self.params[i].grad) from error
+            raise
         if problem is not None:
             self.step_count -= 1
             self.state = previous
             i, what = problem
             raise self._overflow(what, self.params[i].data, self.params[i].grad)
-        set_data(self.params, new_values, f"{type(self).__name__}.step")  # one change of them all
         return loss
 
     def array_step(self, values: np.ndarray, grads: np.ndarray) -> np.ndarray:
@@ -253,7 +341,14 @@ class Optimizer:
         ([0.95], 1.0)
         """
         where = f"{type(self).__name__}.array_step"
-        values, grads = np.asarray(values, dtype=float), np.asarray(grads, dtype=float)
+        arrays = []
+        for name, given in (("values", values), ("grads", grads)):
+            try:
+                arrays.append(np.asarray(given, dtype=float))
+            except (TypeError, ValueError, OverflowError) as error:
+                raise TypeError(f"{where}: {name} must be an array of numbers, one per parameter, "
+                                f"got {brief(given)} ({error})") from None
+        values, grads = arrays
         if values.shape != (len(self.params),) or grads.shape != values.shape:
             raise ValueError(f"{where}: expected values and grads of shape ({len(self.params)},), "
                              f"one per parameter, got {values.shape} and {grads.shape}")
@@ -269,7 +364,13 @@ class Optimizer:
         # step leaves the current buffers as they are.
         buffers = dict(self._buffer_arrays)
         self.step_count += 1
-        new_values = self._update_arrays(values, grads, buffers)
+        try:
+            new_values = self._update_arrays(values, grads, buffers)
+        except BaseException as error:
+            self.step_count -= 1    # the buffers were never touched: only the count moved
+            if isinstance(error, ArithmeticError):   # numpy's errstate(all='raise'), say
+                raise self._failed_update(where, error) from error
+            raise
         problem = self._non_finite(new_values, buffers)
         if problem is not None:
             self.step_count -= 1
@@ -294,6 +395,29 @@ class Optimizer:
                 return bad, f"the {name} of parameter {bad}{label} {float(buffer[bad])!r}"
         return None
 
+    def _bad_gradient(self, where: str, i: int, grad) -> Exception:
+        """The error for a gradient that is not a finite number (set by hand, or an overflow)."""
+        if isinstance(grad, bool) or not isinstance(grad, numbers.Real):
+            return TypeError(f"{where}: parameter {i}{self._label(i)} has gradient {brief(grad)} "
+                             f"({type(grad).__name__}), not a number; gradients are floats that "
+                             "backward() fills in")
+        if isinstance(grad, numbers.Integral):   # finite, but beyond 1.8e308
+            return FloatingPointError(f"{where}: parameter {i}{self._label(i)} has gradient "
+                                      f"{brief(grad)}, an int too large for a float")
+        return FloatingPointError(
+            f"{where}: parameter {i}{self._label(i)} has gradient {brief(grad)}; the loss "
+            "overflowed or was NaN -- try a smaller learning rate")
+
+    def _failed_update(self, where: str, error: BaseException, i: int | None = None,
+                       value=None, grad=None) -> FloatingPointError:
+        """The error for arithmetic that failed inside an update, which changed nothing."""
+        which = ("" if i is None else f" of parameter {i}{self._label(i)} (its value is "
+                 f"{value!r}, its gradient {grad!r})")
+        return FloatingPointError(
+            f"{where}: the update{which} failed with {type(error).__name__}: {error}; nothing was "
+            f"changed (parameters, step_count and buffers are as they were). The settings were "
+            f"{self!r}; look for a buffer loaded by hand or a setting out of range")
+
     def _overflow(self, what: str, value: float, grad: float) -> FloatingPointError:
         return FloatingPointError(
             f"{type(self).__name__}.step: this step would make {what} (its value is {value!r}, "
@@ -301,7 +425,8 @@ class Optimizer:
             f"learning rate (lr={self.lr!r})")
 
     def _update(self, i: int, x: float, g: float) -> float:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no update rule (_update); use SGD, "
+                                  "Adagrad, RMSprop, Adam or AdamW, or write _update in a subclass")
 
     def _update_arrays(self, x: np.ndarray, g: np.ndarray, buffers: dict) -> np.ndarray:
         """``_update`` over arrays of every parameter; assigns new arrays to ``buffers``."""
@@ -368,8 +493,9 @@ class Optimizer:
         """Restore what :meth:`state_dict` returned (for an optimizer over as many params).
 
         All or nothing: every entry is checked before anything is set, so a bad
-        one (``betas=(2.0, 0.999)``, a buffer of the wrong length) raises and
-        leaves the optimizer exactly as it was.
+        one (``betas=(2.0, 0.999)``, ``nesterov='no'``, a buffer of the wrong
+        length, a negative ``exp_avg_sq``) raises and leaves the optimizer exactly
+        as it was.  The settings are checked by the rules of the constructor.
 
         >>> opt = Adam([Value(1.0)], lr=0.1)
         >>> bad = Adam([Value(1.0)], lr=0.5).state_dict()
@@ -395,23 +521,37 @@ class Optimizer:
                                  state_dict["state"])
         if not isinstance(settings, Mapping) or not isinstance(saved, Mapping):
             raise ValueError(f"{where}: 'hyperparameters' and 'state' must be dicts")
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-            raise ValueError(f"{where}: 'step' must be a whole number >= 0, got {step!r}")
+        if (isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0
+                or step > MAX_STEP):
+            raise ValueError(f"{where}: 'step' must be a whole number >= 0, got {brief(step)}"
+                             + (f" (more than {MAX_STEP:,}, 2**53, the last count a float holds "
+                                "exactly)" if isinstance(step, numbers.Integral) and step > MAX_STEP
+                                else ""))
+        for name in saved:
+            if name not in self.buffers:
+                raise ValueError(f"{where}: unknown buffer {brief(name)}; a {type(self).__name__} "
+                                 f"keeps {', '.join(map(repr, self.buffers)) or 'no buffers'}")
         buffers = {}
         for name in self.buffers:
             values = saved.get(name)
             if values is None:
                 raise ValueError(f"{where}: the state has no buffer {name!r}")
+            if not isinstance(values, (list, tuple)):
+                raise ValueError(f"{where}: buffer {name!r} must be a list of numbers, one per "
+                                 f"parameter, got {type(values).__name__} {brief(values)}")
             if len(values) != len(self.params):
                 raise ValueError(f"{where}: buffer {name!r} has {len(values)} values but the "
                                  f"optimizer has {len(self.params)} parameters")
+            squared = name in self.squared_buffers
             for i, v in enumerate(values):
                 # type() first: this runs once per parameter, and nearly every entry is a float
-                number = type(v) is float or (isinstance(v, numbers.Real)
-                                              and not isinstance(v, bool))
-                if not number or not math.isfinite(v):
-                    raise ValueError(f"{where}: buffer {name!r} holds {v!r} for parameter {i}; "
+                if not (type(v) is float and math.isfinite(v)) and _finite_float(v) is None:
+                    raise ValueError(f"{where}: buffer {name!r} holds {brief(v)} for parameter {i}; "
                                      "every entry must be a finite number")
+                if squared and v < 0:
+                    raise ValueError(f"{where}: buffer {name!r} holds {brief(v)} for parameter {i}; "
+                                     "it adds up squared gradients, so it is never negative (the "
+                                     "step takes its square root)")
             buffers[name] = [float(v) for v in values]
         for name in settings:
             if name not in self.hyperparameters:
@@ -423,7 +563,7 @@ class Optimizer:
             for name, value in settings.items():
                 setattr(self, name, tuple(value) if isinstance(value, list) else value)
             self._validate()
-        except (TypeError, ValueError):
+        except BaseException:
             for name, value in previous.items():
                 setattr(self, name, value)
             raise
@@ -447,12 +587,17 @@ class SGD(Optimizer):
     For each parameter x with gradient g (PyTorch's rule):
     g += weight_decay * x; with momentum, b = g on the first step and
     b = momentum * b + (1 - dampening) * g after, then g = g + momentum * b (Nesterov)
-    or g = b; finally x -= lr * g.
+    or g = b; finally x -= lr * g.  ``nesterov`` is True or False, nothing else
+    (``'no'`` is true to Python and would switch it on).
 
     >>> from autograd import Value
     >>> x = Value(1.0); x.grad = 0.5
     >>> SGD([x], lr=0.1).step(); x.data
     0.95
+    >>> SGD([x], lr=0.1, momentum=0.9, nesterov='no')
+    Traceback (most recent call last):
+    ...
+    TypeError: SGD: nesterov must be True or False, got str 'no'
     """
 
     hyperparameters = ("lr", "momentum", "dampening", "nesterov", "weight_decay")
@@ -465,9 +610,10 @@ class SGD(Optimizer):
 
     def _validate(self) -> None:
         where = "SGD"
-        _check_setting(where, "momentum", self.momentum)
-        _check_setting(where, "dampening", self.dampening, minimum=-math.inf)
-        _check_setting(where, "weight_decay", self.weight_decay)
+        self.nesterov = as_flag(self.nesterov, "nesterov", where)
+        self.momentum = _check_setting(where, "momentum", self.momentum)
+        self.dampening = _check_setting(where, "dampening", self.dampening, minimum=-math.inf)
+        self.weight_decay = _check_setting(where, "weight_decay", self.weight_decay)
         _check(not self.nesterov or (self.momentum > 0.0 and self.dampening == 0.0), where,
                "nesterov=True needs momentum > 0 and dampening = 0")
 
@@ -498,7 +644,8 @@ class Adagrad(Optimizer):
 
     clr = lr / (1 + (t - 1) * lr_decay); sum += g²; x -= clr * g / (sqrt(sum) + eps),
     with g += weight_decay * x first.  Parameters that have seen large gradients take
-    smaller steps from then on.
+    smaller steps from then on.  ``eps`` must be > 0: PyTorch allows 0, but then a
+    parameter whose gradients have all been 0 divides 0 by 0 and becomes NaN.
 
     >>> from autograd import Value
     >>> x = Value(1.0); x.grad = 4.0
@@ -508,6 +655,7 @@ class Adagrad(Optimizer):
 
     hyperparameters = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
     buffers = ("sum",)
+    squared_buffers = ("sum",)
 
     def __init__(self, params: Iterable[Value], lr: float = 0.01, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
@@ -517,10 +665,11 @@ class Adagrad(Optimizer):
 
     def _validate(self) -> None:
         where = "Adagrad"
-        _check_setting(where, "lr_decay", self.lr_decay)
-        _check_setting(where, "weight_decay", self.weight_decay)
-        _check_setting(where, "initial_accumulator_value", self.initial_accumulator_value)
-        _check_setting(where, "eps", self.eps)
+        self.lr_decay = _check_setting(where, "lr_decay", self.lr_decay)
+        self.weight_decay = _check_setting(where, "weight_decay", self.weight_decay)
+        self.initial_accumulator_value = _check_setting(where, "initial_accumulator_value",
+                                                        self.initial_accumulator_value)
+        self.eps = _check_eps(where, self.eps, "g / (sqrt(sum) + eps)")
 
     def _initial_buffer_value(self, name: str) -> float:
         return float(self.initial_accumulator_value)
@@ -547,16 +696,24 @@ class RMSprop(Optimizer):
     v = alpha * v + (1 - alpha) * g²; centered also tracks the mean gradient
     m = alpha * m + (1 - alpha) * g and uses v - m² (a variance) instead of v.
     denom = sqrt(...) + eps; with momentum, b = momentum * b + g / denom and x -= lr * b,
-    otherwise x -= lr * g / denom.
+    otherwise x -= lr * g / denom.  ``alpha`` is in [0, 1] (v is an average: above 1,
+    v turns negative and has no square root).  ``eps`` must be > 0: PyTorch allows 0,
+    but then a zero gradient divides 0 by 0 and gives NaN.  ``centered`` is True or
+    False, nothing else.
 
     >>> from autograd import Value
     >>> x = Value(1.0); x.grad = 2.0
     >>> RMSprop([x], lr=0.01, alpha=0.0).step(); round(x.data, 6)   # 1 - 0.01 * 2 / 2
     0.99
+    >>> RMSprop([x], eps=0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: RMSprop: invalid eps=0.0 (must be a finite number > 0: eps keeps the division g / (sqrt(v) + eps) away from zero; with eps=0 a zero gradient would divide 0 by 0)
     """
 
     hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
     buffers = ("square_avg", "momentum_buffer", "grad_avg")
+    squared_buffers = ("square_avg",)
 
     def __init__(self, params: Iterable[Value], lr: float = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
@@ -566,10 +723,12 @@ class RMSprop(Optimizer):
 
     def _validate(self) -> None:
         where = "RMSprop"
-        _check_setting(where, "alpha", self.alpha)
-        _check_setting(where, "eps", self.eps)
-        _check_setting(where, "momentum", self.momentum)
-        _check_setting(where, "weight_decay", self.weight_decay)
+        self.centered = as_flag(self.centered, "centered", where)
+        self.alpha = _check_setting(where, "alpha", self.alpha, maximum=1.0,
+                                    why=": v = alpha * v + (1 - alpha) * g² is an average")
+        self.eps = _check_eps(where, self.eps, "g / (sqrt(v) + eps)")
+        self.momentum = _check_setting(where, "momentum", self.momentum)
+        self.weight_decay = _check_setting(where, "weight_decay", self.weight_decay)
 
     def _update(self, i: int, x: float, g: float) -> float:
         if self.weight_decay:
@@ -611,34 +770,48 @@ class Adam(Optimizer):
     m = b1 * m + (1 - b1) * g;  v = b2 * v + (1 - b2) * g²;
     x -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
     The corrections undo the pull toward 0 of averages that start at 0.  With
-    ``amsgrad=True`` the running maximum of v is used instead of v.
+    ``amsgrad=True`` the running maximum of v is used instead of v (only True or
+    False is taken).  ``eps`` must be > 0: PyTorch allows 0, but then a zero
+    gradient (m = v = 0) divides 0 by 0 and the parameter becomes NaN.
 
     >>> from autograd import Value
     >>> x = Value(1.0); x.grad = 123.0
     >>> Adam([x], lr=0.1).step(); round(x.data, 6)   # the first step is about lr, whatever g is
     0.9
+    >>> Adam([x], betas=0.9)
+    Traceback (most recent call last):
+    ...
+    TypeError: Adam(betas=...): expected a pair (beta1, beta2), got float 0.9
     """
 
     hyperparameters = ("lr", "betas", "eps", "weight_decay", "amsgrad")
     buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    squared_buffers = ("exp_avg_sq", "max_exp_avg_sq")
     decoupled_weight_decay = False
 
     def __init__(self, params: Iterable[Value], lr: float = 0.001,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False):
-        super().__init__(params, lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad)
 
     def _validate(self) -> None:
         where = type(self).__name__
-        _check(len(self.betas) == 2, where,
-               f"betas must be a pair (beta1, beta2), got {self.betas!r}")
-        for k, beta in enumerate(self.betas):
+        betas = self.betas
+        if isinstance(betas, (str, bytes, Mapping)) or not isinstance(betas, Iterable):
+            raise TypeError(f"{where}(betas=...): expected a pair (beta1, beta2), "
+                            f"got {type(betas).__name__} {brief(betas)}")
+        betas = tuple(betas)
+        _check(len(betas) == 2, where,
+               f"betas must be a pair (beta1, beta2), got {len(betas)} values {brief(betas)}")
+        for k, beta in enumerate(betas):
             _check(isinstance(beta, numbers.Real) and not isinstance(beta, bool)
                    and 0.0 <= beta < 1.0, where,
-                   f"invalid beta parameter at index {k}: {beta!r} (must be in [0, 1))")
-        _check_setting(where, "eps", self.eps)
-        _check_setting(where, "weight_decay", self.weight_decay)
+                   f"invalid beta parameter at index {k}: {brief(beta)} (must be in [0, 1))")
+        self.betas = tuple(b if type(b) in (int, float) else float(b) for b in betas)
+        self.amsgrad = as_flag(self.amsgrad, "amsgrad", where)
+        self.eps = _check_eps(where, self.eps, "m / (sqrt(v) + eps)")
+        self.weight_decay = _check_setting(where, "weight_decay", self.weight_decay)
 
     def _update(self, i: int, x: float, g: float) -> float:
         beta1, beta2 = self.betas
@@ -702,29 +875,58 @@ class AdamW(Adam):
 # ---------------------------------------------------------------------------
 # Learning-rate schedules
 
+def _check_gamma(where: str, gamma) -> float:
+    """A schedule's factor: a finite number > 0 (0 or less would stop or flip the learning rate)."""
+    number = _finite_float(gamma)
+    if number is None or not number > 0.0:
+        kind = "" if isinstance(gamma, float) else f"{type(gamma).__name__} "
+        raise ValueError(f"{where}: gamma must be > 0 and finite, got {kind}{brief(gamma)}")
+    return number
+
+
 class LRScheduler:
     """Changes ``optimizer.lr`` each time ``step()`` is called (once per epoch, usually).
 
     Like PyTorch's schedulers it is chainable: it multiplies the optimizer's current
-    ``lr``, so a change made by hand in between is kept.
+    ``lr``, so a change made by hand in between is kept.  A subclass writes
+    ``factor(epoch)`` and checks its own entries of a loaded state in
+    ``_check_entry`` (by the rules of its constructor).
     """
 
     def __init__(self, optimizer: Optimizer):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: expected an optimizer, "
-                            f"got {type(optimizer).__name__} {optimizer!r}")
+                            f"got {type(optimizer).__name__} {brief(optimizer)}")
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.last_epoch = 0
 
     def factor(self, epoch: int) -> float:
         """What to multiply lr by on reaching ``epoch``."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no factor(epoch); use StepLR or "
+                                  "ExponentialLR, or write factor in a subclass")
 
     def step(self) -> None:
-        """Advance one epoch and update the optimizer's ``lr``."""
-        self.last_epoch += 1
-        self.optimizer.lr = self.optimizer.lr * self.factor(self.last_epoch)
+        """Advance one epoch and update the optimizer's ``lr``.
+
+        All or nothing: if the new learning rate would overflow, neither the epoch
+        nor the learning rate changes.
+
+        >>> opt = SGD([Value(0.0)], lr=1e300)
+        >>> ExponentialLR(opt, gamma=1e10).step()
+        Traceback (most recent call last):
+        ...
+        FloatingPointError: ExponentialLR.step: epoch 1 would set lr to 1e+300 * 10000000000.0, which overflows a float; nothing was changed
+        """
+        epoch = self.last_epoch + 1
+        factor = self.factor(epoch)
+        lr = self.optimizer.lr * factor
+        if not math.isfinite(lr):
+            raise FloatingPointError(f"{type(self).__name__}.step: epoch {epoch} would set lr to "
+                                     f"{self.optimizer.lr!r} * {factor!r}, which overflows a float; "
+                                     "nothing was changed")
+        self.optimizer.lr = lr
+        self.last_epoch = epoch
 
     def get_last_lr(self) -> list[float]:
         """The current learning rate, in a list as in PyTorch (one entry per param group)."""
@@ -734,9 +936,56 @@ class LRScheduler:
         """The schedule's settings and position, as plain numbers."""
         return {k: v for k, v in vars(self).items() if k != "optimizer"}
 
-    def load_state_dict(self, state_dict: dict) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.__dict__.update(state_dict)
+    def load_state_dict(self, state_dict: Mapping) -> None:
+        """Restore what :meth:`state_dict` returned.
+
+        All or nothing: every entry is checked by the rules of the constructor
+        before anything is set; an unknown or missing entry, or an ``optimizer``
+        other than this scheduler's own (a scheduler keeps the optimizer it was
+        made with), is refused and leaves the scheduler as it was.
+
+        >>> schedule = StepLR(SGD([Value(0.0)], lr=1.0), step_size=2)
+        >>> schedule.load_state_dict({**schedule.state_dict(), 'step_size': 0})
+        Traceback (most recent call last):
+        ...
+        ValueError: StepLR.load_state_dict: step_size must be a positive integer, got 0
+        >>> schedule.step_size
+        2
+        """
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{where}: expected the dict that state_dict() returns, "
+                            f"got {type(state_dict).__name__} {brief(state_dict)}")
+        known = self.state_dict()
+        checked = {}
+        for name, value in state_dict.items():
+            if name == "optimizer":
+                if value is not self.optimizer:
+                    raise ValueError(f"{where}: 'optimizer' is {brief(value)}, not this scheduler's "
+                                     f"optimizer {self.optimizer!r}; a scheduler keeps the optimizer "
+                                     "it was made with (state_dict() leaves it out)")
+                continue
+            if name not in known:
+                raise ValueError(f"{where}: unknown entry {brief(name)}; a {type(self).__name__} "
+                                 f"state has {', '.join(map(repr, known))}")
+            checked[name] = self._check_entry(where, name, value)
+        missing = [name for name in known if name not in checked]
+        if missing:
+            raise ValueError(f"{where}: the state has no {', '.join(map(repr, missing))} "
+                             f"entr{'ies' if len(missing) > 1 else 'y'}")
+        self.__dict__.update(checked)
+
+    def _check_entry(self, where: str, name: str, value):
+        """A loaded entry, checked as the constructor checks it; returns what to keep."""
+        if name == "last_epoch":
+            return as_count(value, "last_epoch", where, minimum=0)
+        if name == "base_lr":
+            number = _finite_float(value)
+            if number is None or not number >= 0.0:
+                raise ValueError(f"{where}: invalid base_lr={brief(value)} "
+                                 "(must be a finite number >= 0, as a learning rate)")
+            return number
+        return value   # an entry of a subclass that does not check its own
 
 
 class StepLR(LRScheduler):
@@ -754,13 +1003,19 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
         step_size = as_count(step_size, "step_size", "StepLR")
-        if not (isinstance(gamma, numbers.Real) and math.isfinite(gamma) and gamma > 0.0):
-            raise ValueError(f"StepLR: gamma must be > 0 and finite, got {gamma!r}")
+        gamma = _check_gamma("StepLR", gamma)
         super().__init__(optimizer)
-        self.step_size, self.gamma = step_size, float(gamma)
+        self.step_size, self.gamma = step_size, gamma
 
     def factor(self, epoch: int) -> float:
         return self.gamma if epoch % self.step_size == 0 else 1.0
+
+    def _check_entry(self, where: str, name: str, value):
+        if name == "step_size":
+            return as_count(value, "step_size", where)
+        if name == "gamma":
+            return _check_gamma(where, value)
+        return super()._check_entry(where, name, value)
 
 
 class ExponentialLR(LRScheduler):
@@ -774,10 +1029,14 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float):
-        if not (isinstance(gamma, numbers.Real) and math.isfinite(gamma) and gamma > 0.0):
-            raise ValueError(f"ExponentialLR: gamma must be > 0 and finite, got {gamma!r}")
+        gamma = _check_gamma("ExponentialLR", gamma)
         super().__init__(optimizer)
-        self.gamma = float(gamma)
+        self.gamma = gamma
 
     def factor(self, epoch: int) -> float:
         return self.gamma
+
+    def _check_entry(self, where: str, name: str, value):
+        if name == "gamma":
+            return _check_gamma(where, value)
+        return super()._check_entry(where, name, value)
