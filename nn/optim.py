@@ -413,8 +413,10 @@ class Optimizer:
         """The error for arithmetic that failed inside an update, which changed nothing."""
         which = ("" if i is None else f" of parameter {i}{self._label(i)} (its value is "
                  f"{value!r}, its gradient {grad!r})")
+        what = ("divided by zero (is eps 0?)" if isinstance(error, ZeroDivisionError)
+                else f"failed with {type(error).__name__}: {error}")
         return FloatingPointError(
-            f"{where}: the update{which} failed with {type(error).__name__}: {error}; nothing was "
+            f"{where}: the update{which} {what}; nothing was "
             f"changed (parameters, step_count and buffers are as they were). The settings were "
             f"{self!r}; look for a buffer loaded by hand or a setting out of range")
 

@@ -2414,16 +2414,15 @@ def add_optimizer_state_cases() -> None:
 def failing_step(kind, how):
     """A step that must fail before it changes anything."""
     def run():
-        settings = {"eps": 0.0} if how == "eps=0 meets a zero gradient" else {}
-
         def make():
-            return stepped_optimizer(kind, **settings)
+            return stepped_optimizer(kind)
 
         def prepare(params, optimizer):
             if how == "an update that overflows":
                 optimizer.lr = 1e308
                 params[0].grad, params[1].grad = 1.0, -1e300
             elif how == "eps=0 meets a zero gradient":
+                optimizer.eps = 0.0   # set by hand: the constructor refuses eps <= 0
                 params[0].grad, params[1].grad = 0.0, 0.0
                 optimizer.state = {k: [0.0, 0.0] for k in optimizer.state}   # nothing accumulated
 

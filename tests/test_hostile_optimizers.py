@@ -133,7 +133,7 @@ def test_a_division_by_zero_half_way_through_a_step_changes_nothing(cls):
     optimizer.eps = 0.0
     before = snapshot(params, optimizer)
     with pytest.raises(FloatingPointError, match=rf"^{cls.__name__}\.step: the update of parameter 1 "
-                                                 r"\(b\) .* failed with ZeroDivisionError: .*nothing "
+                                                 r"\(b\) .* divided by zero \(is eps 0\?\); nothing "
                                                  r"was changed"):
         optimizer.step()
     assert snapshot(params, optimizer) == before
