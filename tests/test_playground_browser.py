@@ -6,6 +6,7 @@ pauses, picks a neuron and reads its gradient, and changes the learning rate and
 the data set through the controls, as a learner would.
 """
 import re
+import time
 
 import nbformat
 
@@ -30,6 +31,26 @@ def train_loss(page) -> float:
     return float(re.search(r"train loss (\S+)", page.text_content(".crp-losses")).group(1))
 
 
+def wait_for_an_idle_kernel(page) -> None:
+    """Until the notebook's kernel is idle, answering JupyterLab's kernel dialog if it asks.
+
+    The kernel must be ready before Run All, or the run waits in the queue unseen.  On a
+    loaded machine the dialog asking which kernel to start can come late, and of the two
+    execution indicators (toolbar, status bar) the first may be the hidden one: so the
+    page is polled for either, rather than waiting on one element.
+    """
+    select = page.locator(".jp-Dialog button:has-text('Select')")
+    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while time.monotonic() < deadline:
+        if select.count() and select.first.is_visible():
+            select.first.click()
+        if idle.count():
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("the notebook's kernel did not become idle")
+
+
 def test_playground_trains_and_explains_in_jupyterlab(jupyter_lab, chromium_page):
     url, token, folder = jupyter_lab
     write_notebook(folder)
@@ -37,15 +58,7 @@ def test_playground_trains_and_explains_in_jupyterlab(jupyter_lab, chromium_page
     page.set_default_timeout(TIMEOUT)
     page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-    # JupyterLab may still ask which kernel to start: the one the notebook names
-    select = page.locator(".jp-Dialog button:has-text('Select')")
-    try:
-        select.wait_for(timeout=3000)
-        select.click()
-    except Exception:   # no dialog: the kernel started by itself
-        pass
-    # the kernel must be ready before Run All, or the run waits in the queue unseen
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    wait_for_an_idle_kernel(page)
 
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
