@@ -59,9 +59,12 @@ def chromium_page(chromium_browser):
         context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture()
 def jupyter_lab(tmp_path_factory):
-    """A real JupyterLab server on localhost, serving a scratch folder.
+    """A real JupyterLab server on localhost, serving a scratch folder: one per test.
+
+    One per test, not one per session: JupyterLab restores the notebooks an earlier
+    test left open (its workspace), and "Run All Cells" would then run the wrong one.
 
     Yields ``(url, token, folder)``: put notebooks into ``folder`` and open
     ``f"{url}/lab/tree/NAME.ipynb?token={token}"``.  Notebooks copied in are not

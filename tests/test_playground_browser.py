@@ -51,18 +51,58 @@ def wait_for_an_idle_kernel(page) -> None:
     raise AssertionError("the notebook's kernel did not become idle")
 
 
+def run_all_cells(page) -> None:
+    """Run > Run All Cells, again if the cell was not even queued (its prompt still "[ ]:").
+
+    Right after the kernel shows idle, JupyterLab can drop the command (seen on a loaded
+    machine: the cell sat unrun with the kernel idle); a queued or running cell is left be.
+    """
+    prompt = page.locator(".jp-Cell .jp-InputPrompt").first
+    dialog_button = page.locator(".jp-Dialog .jp-mod-accept")
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while time.monotonic() < deadline:
+        if dialog_button.count() and dialog_button.first.is_visible():
+            dialog_button.first.click()   # a late "which kernel?" dialog covers the menu
+            continue
+        try:
+            page.keyboard.press("Escape")   # close a menu left open by a dropped click
+            page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=5_000)
+            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=5_000)
+            page.wait_for_function("el => !/\\[\\s*\\]/.test(el.textContent)",
+                                   arg=prompt.element_handle(), timeout=10_000)
+            return
+        except Exception:
+            continue
+    raise AssertionError("Run All Cells did not start the notebook's cell")
+
+
+def open_and_run(page, address: str) -> None:
+    """Open the notebook, run it, and wait for the playground to show epoch 0.
+
+    Twice at most: on a loaded machine JupyterLab now and then loses the first run of a
+    page just opened (about one time in six, the cell's output never came); a page
+    opened again runs.  A playground that does not appear in either fails the test.
+    """
+    for attempt in (1, 2):
+        page.goto(address)
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+        wait_for_an_idle_kernel(page)
+        run_all_cells(page)
+        try:
+            page.wait_for_selector(".crp-epoch:has-text('epoch 0')",
+                                   timeout=TIMEOUT if attempt == 2 else 30_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+
+
 def test_playground_trains_and_explains_in_jupyterlab(jupyter_lab, chromium_page):
     url, token, folder = jupyter_lab
     write_notebook(folder)
     page = chromium_page
     page.set_default_timeout(TIMEOUT)
-    page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-    wait_for_an_idle_kernel(page)
-
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-    page.wait_for_selector(".crp-epoch:has-text('epoch 0')")
+    open_and_run(page, f"{url}/lab/tree/{NOTEBOOK}?token={token}")
     assert "MLP(2 -> 8 -> 8 -> 1" in page.text_content(".crp-summary")
 
     page.click(".crp-play")
