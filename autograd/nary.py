@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from autograd import ops
-from autograd.value import Value, apply, as_value, make_node
+from autograd.value import Value, apply, as_tuple, as_value, make_node
 
 __all__ = ["sum", "linear", "max"]
 
@@ -20,6 +20,7 @@ _SUM = ops.op_for(ops.SUM)
 _MAX = ops.op_for(ops.MAX)
 _LINEAR = ops.op_for(ops.LINEAR)
 _LENGTH_ERROR = "linear(): {} weights but {} inputs; give one weight per input"
+_A_LIST = "a list of Values or numbers"
 
 
 def sum(values: Iterable) -> Value:  # noqa: A001 - mirrors torch.sum
@@ -34,7 +35,7 @@ def sum(values: Iterable) -> Value:  # noqa: A001 - mirrors torch.sum
     >>> sum([]).data
     0.0
     """
-    parents = _items(values, "sum()")
+    parents = as_tuple(values, "sum()", _A_LIST)
     if not parents:
         return Value(0.0)
     return apply(_SUM, parents)
@@ -48,7 +49,7 @@ def max(values: Iterable) -> Value:  # noqa: A001 - mirrors torch.max
     >>> m.data, a.grad, b.grad
     (3.0, 0.0, 1.0)
     """
-    parents = _items(values, "max()")
+    parents = as_tuple(values, "max()", _A_LIST)
     if not parents:
         raise ValueError("max() of no values: give at least one")
     return apply(_MAX, parents)
@@ -63,9 +64,9 @@ def linear(weights: Sequence[Value], inputs: Sequence, bias=0.0) -> Value:
     (2.5, (3.0, 4.0, 2.0, -1.0, 1.0))
     """
     if type(weights) not in (list, tuple):
-        weights = _items(weights, "linear() weights")
+        weights = as_tuple(weights, "linear() weights", _A_LIST)
     if type(inputs) not in (list, tuple):
-        inputs = _items(inputs, "linear() inputs")
+        inputs = as_tuple(inputs, "linear() inputs", _A_LIST)
     n = len(weights)
     if n != len(inputs):
         raise ValueError(_LENGTH_ERROR.format(n, len(inputs)))
@@ -82,13 +83,3 @@ def linear(weights: Sequence[Value], inputs: Sequence, bias=0.0) -> Value:
 
 
 _forward, _derivative = ops.LINEAR.forward, ops.LINEAR.derivative
-
-
-def _items(values, where: str) -> tuple:
-    """``values`` as a tuple, or a TypeError naming ``where`` (a single number is not a list)."""
-    if isinstance(values, (tuple, list)):
-        return tuple(values)
-    if isinstance(values, (str, bytes, Value)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{where}: expected a list of Values or numbers, got "
-                        f"{type(values).__name__} {values!r}")
-    return tuple(values)

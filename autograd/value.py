@@ -41,7 +41,7 @@ from autograd import ops
 
 __all__ = ["Value", "no_grad", "enable_grad", "is_grad_enabled", "to_float", "as_value",
            "make_node", "apply", "unary_maker", "install_methods", "require_value",
-           "all_finite", "not_finite_error", "GraphError", "change_count", "set_data", "numbers_of",
+           "all_finite", "not_finite_error", "GraphError", "change_count", "set_data", "numbers_of", "as_tuple",
            "mismatched_nodes"]
 
 class _GradMode(threading.local):
@@ -242,11 +242,7 @@ def _set_data(node: Value, number) -> None:
 
 def _set_parents(node: Value, parents) -> None:
     where = f"setting .parents of {node!r}"
-    try:
-        parents = tuple(parents)
-    except TypeError:
-        raise TypeError(f"{where}: expected a tuple of Values, got {type(parents).__name__} "
-                        f"{parents!r}") from None
+    parents = as_tuple(parents, where, "a tuple of Values")
     for p in parents:
         if not isinstance(p, Value):
             raise TypeError(f"{where}: every parent must be a Value, got {type(p).__name__} {p!r}")
@@ -273,13 +269,8 @@ def _refuse_cycle(node: Value, parents: tuple, where: str) -> None:
 
 def _set_local_grads(node: Value, local_grads) -> None:
     where = f"setting .local_grads of {node!r}"
-    try:
-        local_grads = tuple(local_grads)
-    except TypeError:
-        raise TypeError(f"{where}: expected a tuple of numbers, got "
-                        f"{type(local_grads).__name__} {local_grads!r}") from None
     node._local_grads = tuple(to_float(g, where, "a real number (the local derivative's value)")
-                              for g in local_grads)
+                              for g in as_tuple(local_grads, where, "a tuple of numbers"))
     _note_lengths(node)
 
 
@@ -336,8 +327,8 @@ class Value:
     def __init__(self, data, parents: Iterable[Value] = (), local_grads: Iterable[float] = (),
                  op: str = "", label: str = ""):
         self._data = to_float(data, "Value()")
-        parents = _as_tuple(parents, "Value(parents=...)", "a tuple of Values")
-        local_grads = _as_tuple(local_grads, "Value(local_grads=...)",
+        parents = as_tuple(parents, "Value(parents=...)", "a tuple of Values")
+        local_grads = as_tuple(local_grads, "Value(local_grads=...)",
                                 "a tuple of numbers, one per parent")
         for p in parents:
             if not isinstance(p, Value):
@@ -644,14 +635,23 @@ def _comparable(x, value: Value, symbol: str):
                     "numbers and Values only")
 
 
-def _as_tuple(items, where: str, expected: str) -> tuple:
-    if isinstance(items, (str, bytes)):
-        raise TypeError(f"{where}: expected {expected}, got {type(items).__name__} {items!r}")
-    try:
+def as_tuple(items, where: str, expected: str) -> tuple:
+    """``items`` as a tuple, or a TypeError naming ``where`` and what was ``expected``.
+
+    Anything iterable is taken (a list, a generator, a numpy array), but not a string,
+    whose characters are never what was meant, nor a single number or Value.
+
+    >>> as_tuple([1.0, 2.0], "sum()", "a list of numbers")
+    (1.0, 2.0)
+    >>> as_tuple(5, "sum()", "a list of numbers")
+    Traceback (most recent call last):
+    TypeError: sum(): expected a list of numbers, got int 5
+    """
+    if isinstance(items, (tuple, list)):
         return tuple(items)
-    except TypeError:
-        raise TypeError(f"{where}: expected {expected}, got {type(items).__name__} "
-                        f"{items!r}") from None
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+        raise TypeError(f"{where}: expected {expected}, got {type(items).__name__} {items!r}")
+    return tuple(items)
 
 
 def _leaves_the_graph(value: Value, what: str, instead: str) -> TypeError:

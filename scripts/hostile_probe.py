@@ -1212,24 +1212,22 @@ def picked(t, z):
     return autograd.sum([tk * zk for tk, zk in zip(t, z)])
 
 
-def softmax_ce_shifted_by_builtin_max(outputs, targets):
-    """Shift by max(z): Python's max picks a Value by its data, a branch outside the graph."""
-    terms = []
-    for z, t in zip(outputs, targets):
-        m = max(z)
-        shifted = [v - m for v in z]
-        terms.append(autograd.sum([v.exp() for v in shifted]).log() - picked(t, shifted))
-    return autograd.sum(terms) * (1.0 / len(terms))
+def softmax_ce_shifted_by(shift):
+    """A learner's cross-entropy, log(sum(exp(z - m))) - (z - m)[target], with m = shift(z)."""
+    def loss(outputs, targets):
+        terms = []
+        for z, t in zip(outputs, targets):
+            m = shift(z)
+            shifted = [v - m for v in z]
+            terms.append(autograd.sum([v.exp() for v in shifted]).log() - picked(t, shifted))
+        return autograd.sum(terms) * (1.0 / len(terms))
+    return loss
 
 
-def softmax_ce_shifted_by_a_number(outputs, targets):
-    """Shift by the plain number max(v.data for v in z), a constant of the recorded sample."""
-    terms = []
-    for z, t in zip(outputs, targets):
-        m = max(v.data for v in z)
-        shifted = [v - m for v in z]
-        terms.append(autograd.sum([v.exp() for v in shifted]).log() - picked(t, shifted))
-    return autograd.sum(terms) * (1.0 / len(terms))
+# Shift by max(z): Python's max picks a Value by its data, a branch outside the graph.
+softmax_ce_shifted_by_builtin_max = softmax_ce_shifted_by(max)
+# Shift by the plain number max(v.data for v in z), a constant of the recorded sample.
+softmax_ce_shifted_by_a_number = softmax_ce_shifted_by(lambda z: max(v.data for v in z))
 
 
 def softmax_ce_unshifted(outputs, targets):

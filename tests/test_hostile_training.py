@@ -144,7 +144,8 @@ def test_every_batch_replay_trains_on_is_checked_and_a_new_sample_each_time():
     assert whole_batches == [16, 16, 8] * 3
 
 
-def test_the_sample_checked_moves_through_the_batch(monkeypatch):
+def record_sample_checks(monkeypatch) -> list[int]:
+    """The columns Tape.check_sample is asked for, in order, from now on."""
     checked = []
     original = Tape.check_sample
 
@@ -153,6 +154,11 @@ def test_the_sample_checked_moves_through_the_batch(monkeypatch):
         return original(self, column)
 
     monkeypatch.setattr(Tape, "check_sample", recording)
+    return checked
+
+
+def test_the_sample_checked_moves_through_the_batch(monkeypatch):
+    checked = record_sample_checks(monkeypatch)
     X, y = nn.data.make_moons(40, noise=0.1, seed=0)
     nn.fit(ScaledByHand(sign=1.0), X, y, loss="bce_with_logits", epochs=3, batch_size=16,
            progress=False, replay=True, seed=0)
@@ -185,14 +191,7 @@ def test_a_branch_in_the_learners_model_is_caught_mid_fit_too():
 
 
 def test_nns_own_layers_are_rerun_whole_every_tenth_step_and_their_loss_every_step(monkeypatch):
-    checked = []
-    original = Tape.check_sample
-
-    def recording(self, column):
-        checked.append(column)
-        return original(self, column)
-
-    monkeypatch.setattr(Tape, "check_sample", recording)
+    checked = record_sample_checks(monkeypatch)
     X, y = nn.data.make_moons(40, noise=0.1, seed=0)
     nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss="bce_with_logits", epochs=4, batch_size=8,
            progress=False, replay=True, seed=0)
